@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up voice-cecert on a fresh Debian/Ubuntu machine: system audio/speech packages, a
+# virtualenv in .venv, and the package itself. Safe to run again. `--dev` adds what the tests
+# and benchmarks need (pytest, ruff, flite, sox, the Korean vosk model, pocketsphinx test data).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+
+sudo_cmd=""
+if [ "$(id -u)" != "0" ]; then sudo_cmd="sudo"; fi
+
+apt_pkgs=(espeak-ng libespeak-ng1 libportaudio2 python3-venv)
+if [ "$dev" = 1 ]; then apt_pkgs+=(flite sox libsox-fmt-all pocketsphinx-testdata); fi
+
+missing=()
+for p in "${apt_pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing system packages: ${missing[*]}"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+if [ "$dev" = 1 ]; then
+    .venv/bin/python -m pip install -q -e '.[dev]'
+else
+    .venv/bin/python -m pip install -q -e .
+fi
+echo "setup: done (.venv ready)"

@@ -1,0 +1,3 @@
+"""voice-cecert: practise the CE-CERT model by voice, fully offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from voice_cecert.cli import main
+
+raise SystemExit(main())

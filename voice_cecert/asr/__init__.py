@@ -1,0 +1,1 @@
+"""Speech recognisers: one protocol (base.py), two engines, and engine selection."""

@@ -1,0 +1,50 @@
+"""The recogniser contract every engine meets.
+
+Audio arrives as fixed-size blocks of 16 kHz mono signed 16-bit little-endian PCM
+(`voice_cecert.audio.BLOCK_BYTES` each). An engine is fed every block; the shared endpointer
+(`voice_cecert.vad`) decides where utterances start and end, so an engine only decodes speech
+and returns a Transcript exactly when an utterance ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What was heard in one utterance.
+
+    `start`/`end` are seconds since the start of the stream (end = when the speech stopped, not
+    when the endpointer fired). `confidence` is 0..1 (engine-specific scale, mapped into 0..1).
+    `grammar` tells whether the text was constrained to a phrase list, which the intent matcher
+    uses to judge how far to trust it.
+    """
+
+    text: str
+    confidence: float
+    start: float
+    end: float
+    grammar: bool = False
+
+
+@runtime_checkable
+class Recognizer(Protocol):
+    name: str
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> None:
+        """Constrain recognition to these phrases; None means free dictation."""
+
+    def feed(self, block: bytes) -> Transcript | None:
+        """Consume one block; return a Transcript when an utterance has just ended."""
+
+    def partial(self) -> str:
+        """Best guess so far for the utterance in progress ('' when none)."""
+
+    def flush(self) -> Transcript | None:
+        """End of stream: finish any utterance in progress."""
+
+    def reset(self) -> None:
+        """Drop any utterance in progress (e.g. audio heard while the app was speaking)."""

@@ -1,0 +1,1 @@
+"""Intents as data: hassil templates -> recogniser grammar + matcher."""
