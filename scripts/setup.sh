@@ -28,10 +28,15 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-if [ "$dev" = 1 ]; then
-    .venv/bin/python -m pip install -q -e '.[dev]'
-else
-    .venv/bin/python -m pip install -q -e .
+target="."
+[ "$dev" = 1 ] && target=".[dev]"
+log=$(mktemp)
+if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+       .venv/bin/python -m pip install -q -e "$target"; } >"$log" 2>&1; then
+    tail -n 25 "$log" >&2
+    rm -f "$log"
+    echo "setup: pip install failed (see above)" >&2
+    exit 1
 fi
+rm -f "$log"
 echo "setup: done (.venv ready)"
