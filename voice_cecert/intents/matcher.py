@@ -1,0 +1,218 @@
+"""Text to Intent: exact hassil template match first, then fuzzy scoring with a reject floor.
+
+A grammar-constrained recogniser mostly returns an in-grammar sentence, which the exact pass
+takes with its slots. Free-text transcripts and typed input go to the fuzzy pass: every
+expanded sentence of the allowed intents is scored by characters (survives misheard word
+endings) and by words (does not reward shared letters across unrelated words), averaged.
+Anything below the threshold is "not understood": a wrong routine is worse than a "sorry?".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from hassil import recognize_all
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
+
+from voice_cecert.intents.loader import IntentSet, load_intents
+from voice_cecert.intents.normalize import normalize
+from voice_cecert.intents.types import Intent
+
+# Chosen on synthetic in-domain paraphrases vs everyday office chatter (tests/intents hold
+# both sets): paraphrases score >= ~70, chatter <= ~65.
+DEFAULT_THRESHOLD = 70.0
+
+# Politeness and hedges that carry no command: dropped from both sides before fuzzy scoring,
+# so "could you please stop" scores like "stop".
+SKIP_WORDS = frozenset(
+    [
+        "please",
+        "could",
+        "can",
+        "you",
+        "would",
+        "just",
+        "really",
+        "so",
+        "um",
+        "uh",
+        "er",
+        "oh",
+        "well",
+        "kind",
+        "of",
+        "actually",
+        "hey",
+    ]
+)
+
+_MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    name: str
+    sentence: str
+
+
+def _strip(words: list[str]) -> str:
+    kept = [w for w in words if w not in SKIP_WORDS]
+    return " ".join(kept or words)
+
+
+def _score(query: str, choice: str, **_: Any) -> float:
+    chars = fuzz.ratio(query, choice)
+    words = 100.0 * Indel.normalized_similarity(query.split(), choice.split())
+    return (chars + words) / 2
+
+
+def _convert(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+class Matcher:
+    """Matches text against one IntentSet; `allowed` narrows it to a dialogue state."""
+
+    def __init__(self, intents: IntentSet | None = None, threshold: float = DEFAULT_THRESHOLD):
+        self.intents = intents if intents is not None else load_intents()
+        self.threshold = threshold
+        self._filler = frozenset(self.intents.filler)
+        self._choices: dict[frozenset[str], tuple[list[str], list[_Candidate]]] = {}
+
+    def match(self, text: str, allowed: Iterable[str] | None = None) -> Intent | None:
+        """Best intent for `text` among `allowed` (intent or group names), or None."""
+        names = self.intents.resolve(allowed)
+        norm = normalize(text)
+        if not norm:
+            return None
+        exact = self._exact(norm, names)
+        if exact is not None:
+            return exact
+        words = norm.split()
+        if self._filler and all(w in self._filler for w in words):
+            return None
+        return self._fuzzy(norm, words, names)
+
+    # -- exact -----------------------------------------------------------------------------
+
+    def _recognize(self, text: str, names: frozenset[str]) -> tuple[str, dict[str, Any]] | None:
+        best: tuple[int, str, dict[str, Any]] | None = None
+        hassil = self.intents.hassil
+        for result in recognize_all(text, hassil, language=hassil.language):
+            name = result.intent.name
+            if name not in names:
+                continue
+            rank = result.text_chunks_matched
+            if best is None or rank > best[0]:
+                slots = {k: _convert(e.value) for k, e in result.entities.items()}
+                best = (rank, name, slots)
+        return None if best is None else (best[1], best[2])
+
+    def _exact(self, norm: str, names: frozenset[str]) -> Intent | None:
+        found = self._recognize(norm, names)
+        if found is None:
+            return None
+        name, slots = found
+        return self._intent(name, norm, 100.0, slots, exact=True, alternatives=())
+
+    # -- fuzzy -----------------------------------------------------------------------------
+
+    def _index(self, names: frozenset[str]) -> tuple[list[str], list[_Candidate]]:
+        if names not in self._choices:
+            pairs = [(n, t) for n, t in self.intents.sentences if n in names]
+            stripped = [_strip(t.split()) for _, t in pairs]
+            self._choices[names] = (stripped, [_Candidate(n, t) for n, t in pairs])
+        return self._choices[names]
+
+    def _fuzzy(self, norm: str, words: list[str], names: frozenset[str]) -> Intent | None:
+        choices, candidates = self._index(names)
+        if not choices:
+            return None
+        query = _strip(words)
+        ranked = process.extract(query, choices, scorer=_score, limit=60)
+        best_per_intent: dict[str, tuple[float, _Candidate]] = {}
+        for _, score, idx in ranked:
+            cand = candidates[idx]
+            if cand.name not in best_per_intent:
+                best_per_intent[cand.name] = (score, cand)
+        order = sorted(best_per_intent.values(), key=lambda sc: -sc[0])
+        heard = f" {norm} "
+        for i, (score, cand) in enumerate(order):
+            if score < self.threshold:
+                return None
+            slots = self._slots_heard(cand, heard)
+            if slots is None:
+                continue
+            alternatives = tuple(
+                (other.name, round(other_score, 1))
+                for other_score, other in order[:i] + order[i + 1 :]
+            )[:_MAX_ALTERNATIVES]
+            return self._intent(cand.name, norm, score, slots, False, alternatives)
+        return None
+
+    def _slots_heard(self, cand: _Candidate, heard: str) -> dict[str, Any] | None:
+        """Slots of the matched sentence, but only values actually said.
+
+        A fuzzy hit on "make it seven minutes" for "make it seventeen minutes" must not become
+        420 seconds: routines then start without the slot; answers are skipped.
+        """
+        found = self._recognize(cand.sentence, frozenset({cand.name}))
+        if found is None:
+            return {}
+        _, slots = found
+        raw = self._slot_texts(cand)
+        if all(f" {t} " in heard for t in raw):
+            return slots
+        if cand.name in self.intents.routines:
+            return {}
+        return None
+
+    def _slot_texts(self, cand: _Candidate) -> list[str]:
+        hassil = self.intents.hassil
+        for result in recognize_all(cand.sentence, hassil, language=hassil.language):
+            if result.intent.name == cand.name:
+                return [normalize(e.text) for e in result.entities_list if e.text]
+        return []
+
+    # -- result ----------------------------------------------------------------------------
+
+    def _intent(
+        self,
+        name: str,
+        text: str,
+        score: float,
+        slots: dict[str, Any],
+        exact: bool,
+        alternatives: tuple[tuple[str, float], ...],
+    ) -> Intent:
+        routine = name if name in self.intents.routines else None
+        return Intent(
+            name=name,
+            text=text,
+            score=round(score, 1),
+            routine=routine,
+            slots=slots,
+            exact=exact,
+            alternatives=alternatives,
+        )
+
+
+@cache
+def _default_matcher(path: str | None) -> Matcher:
+    return Matcher(load_intents(path))
+
+
+def match(
+    text: str, allowed: Iterable[str] | None = None, intents: str | Path | None = None
+) -> Intent | None:
+    """Convenience: match against the built-in intents (or the file `intents`)."""
+    return _default_matcher(None if intents is None else str(intents)).match(text, allowed)
