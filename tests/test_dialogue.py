@@ -1,0 +1,366 @@
+"""The dialogue state machine, driven by typed text (no audio): fast checks of every state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from voice_cecert.dialogue import (
+    AnswerExpected,
+    CheckinGiven,
+    Dialogue,
+    DialogueConfig,
+    RoutineEnded,
+    RoutineStarted,
+    State,
+)
+from voice_cecert.intents.types import Intent
+
+# A few phrases per intent, enough to drive the state machine; fuzzy hits are scored low.
+PHRASES = {
+    "help": ["what can i say", "help"],
+    "more": ["more"],
+    "menu": ["menu"],
+    "stop": ["stop"],
+    "pause": ["pause"],
+    "resume": ["resume"],
+    "repeat": ["repeat"],
+    "skip": ["skip"],
+    "slower": ["slower"],
+    "faster": ["faster"],
+    "louder": ["louder"],
+    "softer": ["softer"],
+    "sleep": ["go to sleep", "sleep"],
+    "wake": ["hey coach"],
+    "progress": ["how am i doing"],
+    "goodbye": ["goodbye"],
+    "yes": ["yes"],
+    "no": ["no"],
+    "crisis": ["i want to hurt myself"],
+    "breathing": ["start a breathing break", "breathing break"],
+    "mindful-moment": ["a mindful moment"],
+    "name-the-rumination": ["i keep going over that session"],
+}
+FUZZY = {"breathing brick": ("breathing", 70.0)}
+
+
+class TableMatcher:
+    """Exact phrase table standing in for the intents matcher in these unit tests."""
+
+    def names(self) -> list[str]:
+        return [*PHRASES, "number", "element", "duration"]
+
+    def _resolve(self, allowed) -> set[str]:
+        names = set(self.names()) if allowed is None else set(allowed)
+        return names | {"crisis"}
+
+    def match(self, text: str, allowed=None) -> Intent | None:
+        names = self._resolve(allowed)
+        text = text.lower().strip()
+        routine_ids = {"breathing", "mindful-moment", "name-the-rumination"}
+        if text.isdigit() and "number" in names:
+            return Intent("number", text, 100.0, slots={"number": int(text)}, exact=True)
+        if text.startswith("tell me about ") and "element" in names:
+            element = text.removeprefix("tell me about ")
+            return Intent("element", text, 100.0, slots={"element": element}, exact=True)
+        if text in FUZZY and FUZZY[text][0] in names:
+            name, score = FUZZY[text]
+            return Intent(name, text, score, routine=name)
+        for name, phrases in PHRASES.items():
+            if name in names and text in phrases:
+                routine = name if name in routine_ids else None
+                return Intent(name, text, 100.0, routine=routine, exact=True)
+        return None
+
+    def phrases(self, allowed=None) -> list[str]:
+        names = self._resolve(allowed)
+        return [p for n, ps in PHRASES.items() if n in names for p in ps]
+
+    def rank(self, text, allowed=None, limit=3):
+        return [("mindful-moment", 40.0), ("breathing", 35.0), ("menu", 20.0)][:limit]
+
+
+class RecordingHost:
+    """Records what the dialogue asks of the routine runner."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def available(self, routine_id: str) -> bool:
+        return routine_id in {"breathing", "mindful-moment", "name-the-rumination"}
+
+    def title(self, routine_id: str) -> str | None:
+        return None
+
+    def start(self, routine_id: str, seconds: int | None = None) -> None:
+        self.calls.append(("start", routine_id, seconds))
+
+    def control(self, name: str, slots: dict[str, Any]) -> None:
+        self.calls.append(("control", name))
+
+    def answer(self, value: Any) -> None:
+        self.calls.append(("answer", value))
+
+    def stop(self) -> None:
+        self.calls.append(("stop",))
+
+
+class Lines:
+    """Speaker fake: keeps the lines and the rate/volume it was given."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.speaking = False
+        self.rate = 1.0
+        self.volume = 1.0
+
+    def say(self, text: str) -> None:
+        self.lines.append(text)
+
+    def stop(self) -> None:
+        self.speaking = False
+
+    def set_rate(self, factor: float) -> None:
+        self.rate = factor
+
+    def set_volume(self, factor: float) -> None:
+        self.volume = factor
+
+
+class Setup:
+    def __init__(self, **config: Any) -> None:
+        self.t = 0.0
+        self.host = RecordingHost()
+        self.out = Lines()
+        self.saved: list[tuple[float, float]] = []
+        self.d = Dialogue(
+            matcher=TableMatcher(),
+            host=self.host,
+            out=self.out,
+            now=lambda: self.t,
+            config=DialogueConfig(**config),
+            save_prefs=lambda r, v: self.saved.append((r, v)),
+        )
+
+    def hear(self, text: str, **kw: Any) -> str:
+        before = len(self.out.lines)
+        self.d.on_utterance(text, **kw)
+        return " | ".join(self.out.lines[before:])
+
+
+@pytest.fixture
+def s() -> Setup:
+    return Setup()
+
+
+def test_greeting_says_how_to_get_help(s):
+    s.d.greet()
+    assert "what can i say" in s.out.lines[-1].lower()
+
+
+def test_help_lists_at_most_five_then_more_continues(s):
+    first = s.hear("what can I say")
+    assert "'start a breathing break'" in first and "more" in first.lower()
+    assert first.count("'") <= 2 * 5 + 2  # five quoted options plus "say 'more'"
+    second = s.hear("more")
+    assert second and second != first and "breathing" not in second
+    third = s.hear("more")
+    assert third and third not in (first, second)
+
+
+def test_help_depends_on_state(s):
+    s.hear("start a breathing break")
+    text = s.hear("help")
+    assert "'pause'" in text and "breathing" not in text
+
+
+def test_starting_a_routine_changes_state_and_grammar(s):
+    idle_grammar = s.d.grammar()
+    assert "start a breathing break" in idle_grammar and "resume" not in idle_grammar
+    s.hear("start a breathing break")
+    assert s.host.calls == [("start", "breathing", None)]
+    assert s.d.state is State.ROUTINE
+    grammar = s.d.grammar()
+    assert "resume" in grammar and "slower" in grammar and "start a breathing break" not in grammar
+
+
+def test_slower_mid_routine_goes_to_the_routine_but_idle_changes_speech_rate(s):
+    s.hear("slower")
+    assert s.out.rate < 1.0 and s.saved and s.saved[-1][0] == s.out.rate
+    s.hear("start a breathing break")
+    s.hear("slower")
+    assert s.host.calls[-1] == ("control", "slower")
+
+
+def test_louder_and_softer_are_remembered(s):
+    s.hear("softer")
+    assert s.out.volume == pytest.approx(0.85)
+    assert s.saved[-1] == (1.0, 0.85)
+
+
+def test_two_misses_offer_three_options_by_name(s):
+    first = s.hear("purple elephants")
+    second = s.hear("purple elephants")
+    assert first and "mindful" not in first
+    assert "'mindful moment'" in second and "'breathing break'" in second and "'menu'" in second
+    assert s.host.calls == []
+
+
+def test_reprompts_vary(s):
+    a = s.hear("blah")
+    s.hear("help")  # a success resets the miss count
+    b = s.hear("blah")
+    assert a != b
+
+
+def test_low_confidence_routine_is_confirmed_and_yes_starts_it(s):
+    asked = s.hear("breathing brick")
+    assert "breathing break" in asked and asked.endswith("?")
+    assert s.host.calls == []
+    s.hear("yes")
+    assert s.host.calls == [("start", "breathing", None)]
+
+
+def test_low_recogniser_confidence_is_confirmed_and_no_declines(s):
+    s.hear("start a breathing break", confidence=0.1)
+    assert s.host.calls == []
+    s.hear("no")
+    assert s.host.calls == [] and s.d.state is State.IDLE
+
+
+def test_stop_ends_the_routine(s):
+    s.hear("start a breathing break")
+    said = s.hear("stop")
+    assert s.host.calls[-1] == ("stop",) and s.d.state is State.IDLE
+    assert "stopped" in said.lower()
+
+
+def test_sleep_ignores_everything_until_the_wake_phrase(s):
+    s.hear("sleep")
+    assert s.d.state is State.SLEEPING and s.d.grammar() == ["hey coach"]
+    assert s.hear("start a breathing break") == ""
+    assert s.hear("i want to hurt myself") == ""
+    assert s.host.calls == []
+    assert "here" in s.hear("hey coach").lower()
+    assert s.d.state is State.IDLE
+
+
+def test_custom_wake_phrase():
+    s = Setup(wake_phrase="hello friend")
+    s.hear("sleep")
+    s.hear("hey coach")
+    assert s.d.state is State.SLEEPING
+    s.hear("hello friend")
+    assert s.d.state is State.IDLE
+
+
+def test_sleep_mid_routine_pauses_it(s):
+    s.hear("start a breathing break")
+    s.hear("sleep")
+    assert s.host.calls[-1] == ("control", "pause")
+    woke = s.hear("hey coach")
+    assert "resume" in woke.lower() and s.d.state is State.ROUTINE
+
+
+def test_idle_timeout_falls_asleep_unless_always_on():
+    s = Setup(sleep_timeout_s=60.0)
+    s.t = 59.0
+    s.d.tick()
+    assert s.d.state is State.IDLE
+    s.t = 61.0
+    s.d.tick()
+    assert s.d.state is State.SLEEPING and "hey coach" in s.out.lines[-1]
+    always = Setup(sleep_timeout_s=None)
+    always.t = 10_000.0
+    always.d.tick()
+    assert always.d.state is State.IDLE
+
+
+def test_while_speaking_only_stop_and_pause_count(s):
+    s.hear("start a breathing break")
+    assert s.hear("help", during_speech=True) == ""
+    s.hear("pause", during_speech=True)
+    assert s.host.calls[-1] == ("control", "pause")
+
+
+def test_answers_are_constrained_and_routed(s):
+    s.hear("start a breathing break")
+    s.d.on_event(RoutineStarted("breathing"))
+    s.d.on_event(AnswerExpected("yes-no"))
+    assert s.d.state is State.ANSWER
+    assert "yes" in s.d.grammar() and "4" not in s.d.grammar()
+    s.hear("yes")
+    assert s.host.calls[-1] == ("answer", True)
+    s.d.on_event(AnswerExpected("text"))
+    assert s.d.grammar() is None  # free dictation only here
+    s.hear("I felt tired but steady")
+    assert s.host.calls[-1] == ("answer", "I felt tired but steady")
+    s.d.on_event(AnswerExpected("text"))
+    s.hear("stop")  # controls still work while dictating
+    assert s.host.calls[-1] == ("stop",)
+
+
+def test_choose_matches_one_of_the_offered_options(s):
+    s.hear("start a breathing break")
+    s.d.on_event(AnswerExpected("choose", ("box breathing", "four seven eight")))
+    assert "box breathing" in s.d.grammar()
+    s.hear("box breathing")
+    assert s.host.calls[-1] == ("answer", "box breathing")
+
+
+def test_crisis_words_stop_and_name_the_crisis_line():
+    s = Setup(crisis_line="the 988 lifeline", partner="Sam")
+    s.hear("start a breathing break")
+    said = s.hear("i want to hurt myself")
+    assert s.host.calls[-1] == ("stop",)
+    assert "the 988 lifeline" in said and "Sam" in said and "supervisor" in said
+    assert s.d.state is State.IDLE
+
+
+def test_two_high_intensity_checkins_in_a_row_trigger_safety(s):
+    s.hear("start a breathing break")
+    s.d.on_event(AnswerExpected("checkin"))
+    s.hear("9")
+    assert "988" not in " ".join(s.out.lines)
+    s.d.on_event(AnswerExpected("checkin"))
+    said = s.hear("10")
+    assert "988" in said and s.host.calls[-1] == ("stop",)
+
+
+def test_one_high_then_lower_checkin_does_not(s):
+    s.hear("start a breathing break")
+    for value in ("9", "5", "9"):
+        s.d.on_event(AnswerExpected("checkin"))
+        s.hear(value)
+    assert "988" not in " ".join(s.out.lines)
+
+
+def test_menu_and_element(s):
+    assert "rumination" in s.hear("menu")
+    said = s.hear("tell me about rumination")
+    assert "'name the rumination'" in said and "'ACES'" in said
+
+
+def test_routine_end_returns_to_idle_and_journal_is_written():
+    from voice_cecert.journal import Journal
+
+    s = Setup()
+    s.d.journal = Journal()
+    s.hear("start a breathing break")
+    s.d.on_event(RoutineStarted("breathing"))
+    s.d.on_event(CheckinGiven("before", 6))
+    s.d.on_event(RoutineEnded("breathing", True, 120.0))
+    assert s.d.state is State.IDLE
+    said = s.hear("how am i doing")
+    assert "1 practice" in said and "2 minutes" in said
+
+
+def test_progress_without_journal(s):
+    assert "isn't available" in s.hear("how am i doing")
+
+
+def test_goodbye_finishes(s):
+    s.hear("start a breathing break")
+    s.hear("goodbye")
+    assert s.d.finished and s.host.calls[-1] == ("stop",)
