@@ -1,0 +1,214 @@
+"""pocketsphinx engine: real decoding of synthesised commands and of real human recordings."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_cecert import synth
+from voice_cecert.asr.base import Recognizer, Transcript
+from voice_cecert.asr.endpointed import UnknownWordsError, normalize_phrase
+from voice_cecert.asr.sphinx_engine import SphinxRecognizer, fsg_transitions
+from voice_cecert.audio import BLOCK_BYTES, StdinSource, WavSource, blocks_from_array
+from voice_cecert.errors import UserError
+
+TESTDATA = Path("/usr/share/pocketsphinx/test/data")
+COMMANDS = [
+    "start a breathing break",
+    "i keep going over that session",
+    "stop",
+    "pause",
+    "resume",
+    "help",
+    "go back",
+    "make it slower",
+    "yes",
+    "no",
+]
+
+
+def transcribe(recognizer, blocks) -> list[Transcript]:
+    out = [t for t in (recognizer.feed(b) for b in blocks) if t is not None]
+    last = recognizer.flush()
+    return out + ([last] if last else [])
+
+
+@pytest.fixture
+def recognizer() -> SphinxRecognizer:
+    return SphinxRecognizer()
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_meets_the_recognizer_protocol(recognizer):
+    assert isinstance(recognizer, Recognizer)
+    assert recognizer.name == "pocketsphinx"
+
+
+def test_fsg_gives_every_phrase_equal_weight_and_handles_prefixes():
+    final, transitions = fsg_transitions(["go", "go back", "stop"])
+    out_of: dict[int, float] = {}
+    for t in transitions:
+        out_of[t[0]] = out_of.get(t[0], 0.0) + t[2]
+    assert all(abs(total - 1.0) < 1e-9 for total in out_of.values())
+    first = {t[3]: t[2] for t in transitions if t[0] == 0}
+    assert first == {"go": pytest.approx(2 / 3), "stop": pytest.approx(1 / 3)}
+    assert any(len(t) == 3 and t[1] == final for t in transitions)  # "go" may end there
+
+
+@pytest.mark.parametrize("voice", ["flite:slt", "espeak:en-us"])
+def test_grammar_recognises_a_spoken_session_of_commands(recognizer, voice):
+    said = ["start a breathing break", "stop", "i keep going over that session", "make it slower"]
+    samples, marks = synth.session_with_marks(said, voice=voice)
+    recognizer.set_grammar(COMMANDS)
+    heard = transcribe(recognizer, blocks_from_array(samples))
+    assert [t.text for t in heard] == said
+    for transcript, mark in zip(heard, marks, strict=True):
+        assert transcript.grammar
+        assert transcript.confidence > 0.3, transcript
+        assert abs(transcript.start - mark.start) < 0.15
+        assert abs(transcript.end - mark.end) < 0.25  # the VAD's own hangover
+    assert recognizer.last_decode_seconds < 0.15
+
+
+def test_speech_outside_the_grammar_gets_low_confidence(recognizer):
+    recognizer.set_grammar(COMMANDS)
+    inside = transcribe(recognizer, blocks_from_array(synth.session(["pause"])))
+    outside = transcribe(
+        recognizer,
+        blocks_from_array(synth.session(["the weather is nice today in paris"])),
+    )
+    assert [t.text for t in inside] == ["pause"]
+    assert len(outside) == 1
+    assert outside[0].text == "" or outside[0].confidence < 0.3
+    assert outside[0].confidence < inside[0].confidence
+
+
+def test_free_dictation_transcribes_a_sentence(recognizer):
+    recognizer.set_grammar(None)
+    heard = transcribe(
+        recognizer, blocks_from_array(synth.session(["i keep going over that session"]))
+    )
+    assert len(heard) == 1 and not heard[0].grammar
+    assert heard[0].text == "i keep going over that session"
+    assert 0.0 < heard[0].confidence <= 1.0
+
+
+def test_real_human_recording_with_a_grammar():
+    """cards/001.wav is a person saying "ten of clubs" (pocketsphinx's own test data)."""
+    ranks = ["ace", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    suits = ["clubs", "hearts", "diamonds", "spades"]
+    recognizer = SphinxRecognizer()
+    recognizer.set_grammar([f"{r} of {s}" for r in ranks for s in suits])
+    heard = transcribe(recognizer, WavSource(TESTDATA / "cards" / "001.wav"))
+    assert [t.text for t in heard] == ["ten of clubs"]
+    assert heard[0].confidence > 0.3
+
+
+def test_real_human_recording_free_dictation():
+    """A LibriVox reader: "he was not an ill disposed young man" (free dictation, so not exact)."""
+    recognizer = SphinxRecognizer()
+    heard = transcribe(
+        recognizer,
+        WavSource(TESTDATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"),
+    )
+    words = " ".join(t.text for t in heard).split()
+    reference = ["he", "was", "not", "an", "ill", "disposed", "young", "man"]
+    assert sum(w in words for w in reference) >= 5, words
+
+
+def test_raw_pcm_on_stdin_with_a_grammar():
+    recognizer = SphinxRecognizer()
+    recognizer.set_grammar(["go forward ten meters", "go back", "stop"])
+    with open(TESTDATA / "goforward.raw", "rb") as raw:
+        heard = transcribe(recognizer, StdinSource(raw))
+    assert [t.text for t in heard] == ["go forward ten meters"]
+
+
+def test_unknown_words_are_listed_not_dropped(recognizer):
+    assert recognizer.missing_words(["stop", "zorblax now", "qwxyzzy"]) == ("qwxyzzy", "zorblax")
+    with pytest.raises(UnknownWordsError) as err:
+        recognizer.set_grammar(["stop", "zorblax now"])
+    assert err.value.words == ("zorblax",)
+    assert "zorblax" in str(err.value) and isinstance(err.value, UserError)
+    assert recognizer.grammar is None  # the failed grammar did not replace the old one
+
+
+def test_phrases_are_normalised_and_empty_grammars_refused(recognizer):
+    assert normalize_phrase("  Check-in,  PLEASE!  ") == "check in please"
+    assert normalize_phrase("I\u2019m done") == "i'm done"
+    recognizer.set_grammar(["Stop!", "stop", "I'm done"])
+    assert recognizer.grammar == ("stop", "i'm done")
+    with pytest.raises(UserError, match="no phrases"):
+        recognizer.set_grammar(["...", ""])
+    with pytest.raises(TypeError):
+        recognizer.set_grammar("stop")
+
+
+def test_switching_back_to_a_grammar_reuses_the_compiled_search(recognizer):
+    recognizer.set_grammar(COMMANDS)
+    recognizer.set_grammar(["yes", "no"])
+    searches = dict(recognizer._searches)
+    began = time.perf_counter()
+    recognizer.set_grammar(COMMANDS)
+    assert time.perf_counter() - began < 0.005
+    assert dict(recognizer._searches) == searches
+    heard = transcribe(recognizer, blocks_from_array(synth.session(["no"])))
+    assert [t.text for t in heard] == ["no"]  # "no" is in COMMANDS too
+
+
+def test_grammar_change_waits_for_the_utterance_in_progress(recognizer):
+    samples = synth.session(["yes", "go back"], lead=0.5)
+    recognizer.set_grammar(["yes", "no"])
+    heard = []
+    for block in blocks_from_array(samples):
+        if recognizer.in_utterance:
+            recognizer.set_grammar(["go back", "stop"])
+        t = recognizer.feed(block)
+        if t:
+            heard.append(t.text)
+    assert heard == ["yes", "go back"]
+
+
+def test_partial_results_during_an_utterance(recognizer):
+    recognizer.set_grammar(COMMANDS)
+    partials = set()
+    for block in blocks_from_array(synth.session(["start a breathing break"])):
+        recognizer.feed(block)
+        partials.add(recognizer.partial())
+    assert any(p.startswith("start") for p in partials)
+    assert recognizer.partial() == ""  # nothing in progress after the endpoint
+
+
+def test_reset_drops_what_was_heard_so_far(recognizer):
+    samples, marks = synth.session_with_marks(["stop"], tail=1.5)
+    recognizer.set_grammar(COMMANDS)
+    cut = round((marks[0].end - 0.1) * 16000) * 2
+    raw = samples.tobytes()
+    for start in range(0, cut - cut % BLOCK_BYTES, BLOCK_BYTES):
+        assert recognizer.feed(raw[start : start + BLOCK_BYTES]) is None
+    assert recognizer.in_utterance
+    recognizer.reset()
+    assert transcribe(recognizer, blocks_from_array(np.zeros(16000, dtype=np.int16))) == []
+
+
+def test_flush_finishes_speech_cut_off_at_the_end_of_the_stream(recognizer):
+    samples = synth.session(["make it slower"], tail=0.1)
+    recognizer.set_grammar(COMMANDS)
+    heard = [t for t in map(recognizer.feed, blocks_from_array(samples)) if t]
+    assert heard == []
+    last = recognizer.flush()
+    assert last is not None and last.text == "make it slower"
+    assert recognizer.flush() is None
+
+
+def test_odd_sized_feeds_are_regrouped(recognizer):
+    samples = synth.session(["help"]).tobytes()
+    recognizer.set_grammar(COMMANDS)
+    pieces = [samples[i : i + 1000] for i in range(0, len(samples), 1000)]
+    assert [t.text for t in transcribe(recognizer, pieces)] == ["help"]

@@ -1,0 +1,140 @@
+"""The shared endpointer on synthesised sessions whose speech positions are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voice_cecert import synth
+from voice_cecert.audio import BLOCK_BYTES, BLOCK_SAMPLES, blocks_from_array
+from voice_cecert.vad import Endpointer
+
+FRAME = BLOCK_SAMPLES / 16000
+
+
+def _run(samples: np.ndarray, **options) -> tuple[list[tuple[float, float]], list, list[int]]:
+    """(utterance spans, steps, frame index at which each utterance ended)."""
+    ep = Endpointer(**options)
+    spans, steps, fired = [], [], []
+    for index, block in enumerate(blocks_from_array(samples)):
+        step = ep.push(block)
+        steps.append(step)
+        if step.ended:
+            spans.append(step.ended)
+            fired.append(index)
+    tail = ep.finish()
+    if tail:
+        spans.append(tail)
+    return spans, steps, fired
+
+
+@pytest.fixture(scope="module")
+def two_commands():
+    return synth.session_with_marks(["stop", 1.5, "start a breathing break"], lead=1.0, tail=1.5)
+
+
+def test_finds_each_utterance_where_the_speech_is(two_commands):
+    samples, marks = two_commands
+    spans, _, _ = _run(samples)
+    assert len(spans) == 2
+    for (start, end), mark in zip(spans, marks, strict=True):
+        assert abs(start - mark.start) < 0.1, (start, mark)
+        assert abs(end - mark.end) < 0.15, (end, mark)
+
+
+def test_ends_after_the_configured_trailing_silence(two_commands):
+    samples, marks = two_commands
+    for silence in (0.3, 0.6, 1.0):
+        _, _, fired = _run(samples, trailing_silence=silence)
+        waited = (fired[0] + 1) * FRAME - marks[0].end
+        assert silence - 0.05 < waited < silence + 0.2, (silence, waited)
+
+
+def test_a_pause_shorter_than_the_trailing_silence_keeps_one_utterance():
+    samples = synth.session(["breathe in", 0.4, "breathe out"], lead=0.6, tail=1.2)
+    assert len(_run(samples, trailing_silence=0.8)[0]) == 1
+    assert len(_run(samples, trailing_silence=0.25)[0]) == 2
+
+
+def test_preroll_hands_over_audio_from_before_the_first_speech_frame(two_commands):
+    samples, _ = two_commands
+    _, steps, _ = _run(samples, preroll=0.3)
+    opened = next(s for s in steps if s.started is not None)
+    # pre-roll (10 frames) plus the onset frames that confirmed speech
+    assert len(opened.audio) >= 10 * BLOCK_BYTES + 3 * BLOCK_BYTES
+    before = round(opened.started * 16000)
+    handed = np.frombuffer(opened.audio, dtype="<i2")
+    assert np.array_equal(
+        handed[: 10 * BLOCK_SAMPLES], samples[before - 10 * BLOCK_SAMPLES : before]
+    )
+
+
+def test_an_utterance_hands_over_one_contiguous_stretch_of_the_stream(two_commands):
+    """Pre-roll, the speech, and only `decode_tail` of the closing silence."""
+    samples, marks = two_commands
+    _, steps, fired = _run(samples, preroll=0.3, decode_tail=0.3)
+    opened = next(i for i, s in enumerate(steps) if s.started is not None)
+    handed = np.frombuffer(b"".join(s.audio for s in steps[opened : fired[0] + 1]), "<i2")
+    first = (round(steps[opened].started / FRAME) - 10) * BLOCK_SAMPLES
+    assert np.array_equal(handed, samples[first : first + len(handed)])
+    handed_until = (first + len(handed)) / 16000
+    assert marks[0].end + 0.3 <= handed_until <= marks[0].end + 0.3 + 0.3
+    assert (fired[0] + 1) * FRAME > handed_until + 0.2  # the rest of the wait was held back
+    assert not any(s.audio for s in steps[fired[0] + 1 : fired[0] + 5])
+
+
+def test_a_pause_within_an_utterance_is_handed_over_in_full():
+    samples, marks = synth.session_with_marks(["breathe in", 0.5, "breathe out"], lead=0.6)
+    spans, steps, _ = _run(samples, trailing_silence=0.8, decode_tail=0.2)
+    assert len(spans) == 1
+    handed = np.frombuffer(b"".join(s.audio for s in steps), "<i2")
+    first = round(spans[0][0] / FRAME) * BLOCK_SAMPLES - 10 * BLOCK_SAMPLES
+    assert np.array_equal(handed, samples[first : first + len(handed)])
+    assert (first + len(handed)) / 16000 > marks[1].end
+
+
+def test_silence_and_faint_noise_are_not_speech():
+    quiet = np.round(synth.noise("pink", 16000 * 3, seed=3) * 30).astype(np.int16)  # ~-60 dBFS
+    assert _run(np.zeros(16000 * 3, dtype=np.int16))[0] == []
+    assert _run(quiet)[0] == []
+
+
+def test_a_click_does_not_count_as_an_utterance():
+    samples = np.zeros(16000 * 2, dtype=np.int16)
+    samples[16000 : 16000 + 40] = 20000  # 2.5 ms impulse
+    spans, steps, _ = _run(samples)
+    assert spans == [] and any(s.dropped for s in steps)
+    word = synth.session(["no"], lead=0.5, tail=1.0)
+    assert len(_run(word)[0]) == 1  # while a short word still does
+
+
+def test_long_speech_is_cut_at_max_utterance():
+    text = "and then i kept thinking about what happened in the session over and over again"
+    samples = synth.session([text], speed=0.6, lead=0.5, tail=1.0)
+    spans, _, _ = _run(samples, max_utterance=2.0, trailing_silence=1.0)
+    assert len(spans) >= 2
+    assert all(end - start <= 2.0 + FRAME for start, end in spans)
+
+
+def test_reset_drops_the_utterance_in_progress(two_commands):
+    samples, marks = two_commands
+    ep = Endpointer()
+    cut = round((marks[0].start + 0.2) * 16000) // BLOCK_SAMPLES
+    for index, block in enumerate(blocks_from_array(samples)):
+        ep.push(block)
+        if index == cut:
+            assert ep.in_speech
+            ep.reset()
+            assert not ep.in_speech
+            break
+    assert ep.finish() is None
+
+
+def test_wrong_frame_size_and_settings_are_refused():
+    ep = Endpointer()
+    with pytest.raises(ValueError, match="960 bytes"):
+        ep.push(b"\0" * 100)
+    with pytest.raises(ValueError):
+        Endpointer(trailing_silence=0)
+    with pytest.raises(ValueError):
+        Endpointer(onset_frames=6, onset_window=5)

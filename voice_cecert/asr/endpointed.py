@@ -1,0 +1,218 @@
+"""The part every recogniser shares: endpointing, conditioning, grammar bookkeeping.
+
+Engines subclass `EndpointedRecognizer` and implement a handful of hooks (compile a grammar,
+start an utterance, decode bytes, finish an utterance with text + confidence, partial). The
+base class runs the shared endpointer (`voice_cecert.vad`) so that every engine cuts
+utterances identically, conditions the audio (`conditioning.py`) before the engine sees it,
+and times how long the engine takes to produce its answer after the endpoint fired
+(`last_decode_seconds`), which is the latency the user feels beyond the trailing silence.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from voice_cecert.asr.base import Transcript
+from voice_cecert.asr.conditioning import Conditioner
+from voice_cecert.audio import BLOCK_BYTES, SAMPLE_RATE
+from voice_cecert.errors import UserError
+from voice_cecert.vad import LOOSE, Endpointer
+
+DEFAULT_TRAILING_SILENCE = 0.6
+
+
+class UnknownWordsError(UserError):
+    """Grammar words the engine cannot recognise; `words` lists them (sorted, unique).
+
+    Engines raise this instead of dropping such words: a phrase that silently lost a word
+    would be matched as something else. Callers that prefer to drop the phrases can ask
+    `missing_words()` first.
+    """
+
+    def __init__(self, engine: str, words: Sequence[str]) -> None:
+        self.words = tuple(sorted(set(words)))
+        shown = ", ".join(repr(w) for w in self.words[:12])
+        more = f" and {len(self.words) - 12} more" if len(self.words) > 12 else ""
+        super().__init__(
+            f"the {engine} vocabulary has no word {shown}{more}: "
+            "reword or remove the phrases that use them."
+        )
+
+
+_SEPARATORS = re.compile(r"[-_/]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_phrase(text: str) -> str:
+    """Lower case, hyphens to spaces, only letters/digits/apostrophes: the engines' word form.
+
+    Unicode-aware, so Korean (or any script) phrases survive; "check-in" becomes "check in"
+    because dictionaries list the parts, not the hyphenated form.
+    """
+    text = unicodedata.normalize("NFC", text).lower().replace("\u2019", "'")
+    text = _SEPARATORS.sub(" ", text)
+    kept = "".join(ch if ch.isalnum() or ch in "' " else " " for ch in text)
+    words = [w.strip("'") for w in _SPACES.split(kept)]
+    return " ".join(w for w in words if w)
+
+
+def normalize_phrases(phrases: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(phrases, str):
+        raise TypeError("set_grammar takes a list of phrases, not one string")
+    cleaned = tuple(dict.fromkeys(p for p in map(normalize_phrase, phrases) if p))
+    if not cleaned:
+        raise UserError("the grammar has no phrases with words in them.")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class SpeechSpan:
+    """Where the VAD heard speech, in seconds from the first sample the engine decoded."""
+
+    start: float
+    end: float
+
+
+class EndpointedRecognizer(ABC):
+    name = "engine"
+
+    def __init__(
+        self,
+        *,
+        trailing_silence: float = DEFAULT_TRAILING_SILENCE,
+        condition: bool = True,
+        max_utterance: float = 30.0,
+        vad_mode: int = LOOSE,
+    ) -> None:
+        self.endpointer = Endpointer(
+            trailing_silence=trailing_silence, max_utterance=max_utterance, mode=vad_mode
+        )
+        self.conditioner = Conditioner() if condition else None
+        self.grammar: tuple[str, ...] | None = None
+        self.last_decode_seconds = 0.0
+        self._buffer = b""
+        self._ready: deque[Transcript] = deque()
+        self._utt_grammar: tuple[str, ...] | None = None
+        self._utt_audio_start: float | None = None
+
+    # --- hooks for engines -------------------------------------------------------------------
+    @abstractmethod
+    def missing_words(self, phrases: Sequence[str]) -> tuple[str, ...]:
+        """Words of these phrases the engine cannot recognise."""
+
+    @abstractmethod
+    def _compile_grammar(self, phrases: tuple[str, ...]) -> None:
+        """Prepare (and cache) a search for these normalised phrases; raise if impossible."""
+
+    @abstractmethod
+    def _begin(self, grammar: tuple[str, ...] | None) -> None:
+        """Start decoding an utterance, constrained to `grammar` (None: free dictation)."""
+
+    @abstractmethod
+    def _decode(self, audio: bytes) -> None:
+        """Decode more audio of the current utterance."""
+
+    @abstractmethod
+    def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
+        """End the utterance: (text, confidence 0..1); text '' when nothing was recognised."""
+
+    @abstractmethod
+    def _partial(self) -> str:
+        """Best guess so far within the current utterance."""
+
+    @abstractmethod
+    def _abort(self) -> None:
+        """Drop the current utterance without a result."""
+
+    # --- Recognizer protocol ---------------------------------------------------------------
+    @property
+    def in_utterance(self) -> bool:
+        return self._utt_audio_start is not None
+
+    def set_grammar(self, phrases: Sequence[str] | None) -> None:
+        """Takes effect from the next utterance (an utterance in progress keeps its grammar)."""
+        if phrases is None:
+            self.grammar = None
+            return
+        cleaned = normalize_phrases(phrases)
+        self._compile_grammar(cleaned)
+        self.grammar = cleaned
+
+    def set_trailing_silence(self, seconds: float) -> None:
+        self.endpointer.set_trailing_silence(seconds)
+
+    def feed(self, block: bytes) -> Transcript | None:
+        """Blocks should be BLOCK_BYTES; other sizes are regrouped (even byte counts only)."""
+        if len(block) == BLOCK_BYTES and not self._buffer:
+            self._step(bytes(block))
+        else:
+            self._buffer += bytes(block)
+            while len(self._buffer) >= BLOCK_BYTES:
+                frame, self._buffer = self._buffer[:BLOCK_BYTES], self._buffer[BLOCK_BYTES:]
+                self._step(frame)
+        return self._ready.popleft() if self._ready else None
+
+    def partial(self) -> str:
+        return self._partial() if self.in_utterance else ""
+
+    def flush(self) -> Transcript | None:
+        """End of stream. Returns the oldest transcript not yet returned, if any."""
+        if self._buffer:
+            self._step(
+                self._buffer[: len(self._buffer) - len(self._buffer) % 2].ljust(BLOCK_BYTES, b"\0")
+            )
+            self._buffer = b""
+        span = self.endpointer.finish()
+        if span is not None and self.in_utterance:
+            self._ready.append(self._end(span))
+        elif self.in_utterance:
+            self._abort()
+            self._utt_audio_start = None
+        return self._ready.popleft() if self._ready else None
+
+    def reset(self) -> None:
+        if self.in_utterance:
+            self._abort()
+        self._utt_audio_start = None
+        self._buffer = b""
+        self._ready.clear()
+        self.endpointer.reset()
+
+    # --- internals ---------------------------------------------------------------------------
+    def _step(self, frame: bytes) -> None:
+        step = self.endpointer.push(frame)
+        if step.speech and self.conditioner is not None:
+            self.conditioner.observe_speech(frame)
+        if step.started is not None:
+            self._utt_audio_start = self.endpointer.now - len(step.audio) / 2 / SAMPLE_RATE
+            self._utt_grammar = self.grammar
+            self._begin(self._utt_grammar)
+        if step.audio and self.in_utterance:
+            audio = step.audio if self.conditioner is None else self.conditioner.process(step.audio)
+            self._decode(audio)
+        if step.dropped and self.in_utterance:
+            self._abort()
+            self._utt_audio_start = None
+        if step.ended is not None and self.in_utterance:
+            self._ready.append(self._end(step.ended))
+
+    def _end(self, span: tuple[float, float]) -> Transcript:
+        assert self._utt_audio_start is not None
+        origin = self._utt_audio_start
+        self._utt_audio_start = None
+        began = time.perf_counter()
+        text, confidence = self._finish(SpeechSpan(span[0] - origin, span[1] - origin))
+        self.last_decode_seconds = time.perf_counter() - began
+        return Transcript(
+            text=text,
+            confidence=min(1.0, max(0.0, confidence)) if text else 0.0,
+            start=span[0],
+            end=span[1],
+            grammar=self._utt_grammar is not None,
+        )

@@ -1,0 +1,206 @@
+"""pocketsphinx 5 with its bundled US English model: works with nothing downloaded.
+
+Grammars are built directly as finite-state grammars (`Decoder.create_fsg`) from the phrase
+list, one prefix tree with every phrase equally likely, rather than as JSGF text: no parser, no
+quoting or keyword pitfalls (this pocketsphinx's JSGF parser rejects quoted tokens). Compiled
+searches are cached by phrase list, so the dialogue can switch grammar per state for free.
+Free dictation uses the bundled n-gram LM, loaded on first use (the decoder without it starts
+in about 0.1 s instead of 0.5 s).
+
+Confidence. pocketsphinx gives the lattice posterior of the whole hypothesis (`get_prob()`,
+already mapped out of log space by the binding; `bestpath` is on by default). That falls
+with every word, so it is taken per word (geometric mean, posterior ** (1/words)). Grammar
+search has a blind spot: speech outside the grammar still comes out as *some* phrase, with
+the rest of the speech assigned to silence, sometimes with a posterior near 0.5. So the
+result is multiplied by the coverage: the fraction of the VAD's speech time that the
+hypothesis assigns to real words. In-grammar commands score about 0.8-0.95; out-of-grammar
+speech forced onto a phrase typically scores under 0.3.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from hashlib import sha1
+
+import pocketsphinx
+
+from voice_cecert.asr.endpointed import (
+    DEFAULT_TRAILING_SILENCE,
+    EndpointedRecognizer,
+    SpeechSpan,
+    UnknownWordsError,
+)
+from voice_cecert.vad import LOOSE
+
+FRAMES_PER_SECOND = 100  # pocketsphinx's default frame rate (-frate)
+_ALT_PRONUNCIATION = re.compile(r"\(\d+\)$")
+_NON_WORDS = {"<s>", "</s>", "<sil>"}
+_LM_SEARCH = "free-dictation"
+_LOAD_LOCK = threading.Lock()
+
+
+def bundled_model_dir() -> str:
+    return os.path.join(pocketsphinx.get_model_path(), "en-us")
+
+
+def _is_word(token: str) -> bool:
+    return token not in _NON_WORDS and not token.startswith(("[", "+"))
+
+
+Transition = tuple[int, int, float] | tuple[int, int, float, str]
+
+
+def fsg_transitions(phrases: Sequence[str]) -> tuple[int, list[Transition]]:
+    """A prefix tree over the phrases with equal prior per phrase.
+
+    Returns (final_state, transitions); state 0 is the start. Each phrase ends in an epsilon
+    transition to the final state, which is how a phrase that is a prefix of another works.
+    """
+    children: list[dict[str, int]] = [{}]
+    counts: list[int] = [0]
+    ends: list[int] = [0]
+    for phrase in phrases:
+        state = 0
+        counts[0] += 1
+        for word in phrase.split():
+            nxt = children[state].get(word)
+            if nxt is None:
+                nxt = len(children)
+                children[state][word] = nxt
+                children.append({})
+                counts.append(0)
+                ends.append(0)
+            state = nxt
+            counts[state] += 1
+        ends[state] += 1
+    final = len(children)
+    transitions: list[Transition] = []
+    for state, kids in enumerate(children):
+        total = counts[state]
+        for word, nxt in kids.items():
+            transitions.append((state, nxt, counts[nxt] / total, word))
+        if ends[state]:
+            transitions.append((state, final, ends[state] / total))
+    return final, transitions
+
+
+class SphinxRecognizer(EndpointedRecognizer):
+    name = "pocketsphinx"
+    MAX_CACHED_GRAMMARS = 32
+
+    def __init__(
+        self,
+        *,
+        trailing_silence: float = DEFAULT_TRAILING_SILENCE,
+        condition: bool = True,
+        max_utterance: float = 30.0,
+        vad_mode: int = LOOSE,
+        hmm: str | None = None,
+        dictionary: str | None = None,
+        lm: str | None = None,
+    ) -> None:
+        super().__init__(
+            trailing_silence=trailing_silence,
+            condition=condition,
+            max_utterance=max_utterance,
+            vad_mode=vad_mode,
+        )
+        model = bundled_model_dir()
+        self._lm_path = lm or os.path.join(model, "en-us.lm.bin")
+        options: dict[str, object] = {"lm": None, "loglevel": "FATAL"}
+        if hmm:
+            options["hmm"] = hmm
+        if dictionary:
+            options["dict"] = dictionary
+        self.decoder = pocketsphinx.Decoder(**options)
+        self._searches: OrderedDict[str, str] = OrderedDict()  # phrase-list key -> search name
+        self._active: str | None = None
+        self._lm_loaded = False
+
+    # --- vocabulary and grammars -----------------------------------------------------------
+    def missing_words(self, phrases: Sequence[str]) -> tuple[str, ...]:
+        words = {w for p in phrases for w in p.split()}
+        return tuple(sorted(w for w in words if self.decoder.lookup_word(w) is None))
+
+    def _compile_grammar(self, phrases: tuple[str, ...]) -> None:
+        key = sha1("\n".join(phrases).encode()).hexdigest()[:16]
+        if key in self._searches:
+            self._searches.move_to_end(key)
+            return
+        missing = self.missing_words(phrases)
+        if missing:
+            raise UnknownWordsError(self.name, missing)
+        name = f"grammar-{key}"
+        final, transitions = fsg_transitions(phrases)
+        fsg = self.decoder.create_fsg(name, 0, final, transitions)
+        self.decoder.add_fsg(name, fsg)  # raises RuntimeError on failure in pocketsphinx 5
+        self._searches[key] = name
+        while len(self._searches) > self.MAX_CACHED_GRAMMARS:
+            old_key, old_name = next(iter(self._searches.items()))
+            if old_name == self._active:
+                self._searches.move_to_end(old_key)
+                continue
+            del self._searches[old_key]
+            self.decoder.remove_search(old_name)
+
+    def _search_for(self, grammar: tuple[str, ...] | None) -> str:
+        if grammar is None:
+            if not self._lm_loaded:
+                with _LOAD_LOCK:
+                    self.decoder.add_lm_file(_LM_SEARCH, self._lm_path)
+                self._lm_loaded = True
+            return _LM_SEARCH
+        key = sha1("\n".join(grammar).encode()).hexdigest()[:16]
+        if key not in self._searches:
+            self._compile_grammar(grammar)
+        return self._searches[key]
+
+    def prepare(self) -> None:
+        """Load what the current grammar needs now, instead of at the first utterance."""
+        self._search_for(self.grammar)
+
+    # --- utterance hooks -------------------------------------------------------------------
+    def _begin(self, grammar: tuple[str, ...] | None) -> None:
+        search = self._search_for(grammar)
+        if search != self._active:
+            self.decoder.activate_search(search)
+            self._active = search
+        self.decoder.start_utt()
+
+    def _decode(self, audio: bytes) -> None:
+        self.decoder.process_raw(audio, False, False)
+
+    def _partial(self) -> str:
+        hyp = self.decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+    def _abort(self) -> None:
+        self.decoder.end_utt()
+
+    def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        if hyp is None or not hyp.hypstr.strip():
+            return "", 0.0
+        words = [_ALT_PRONUNCIATION.sub("", w) for w in hyp.hypstr.split()]
+        posterior = max(0.0, min(1.0, float(self.decoder.get_prob())))
+        per_word = posterior ** (1.0 / len(words))
+        return " ".join(words), per_word * self._coverage(speech)
+
+    def _coverage(self, speech: SpeechSpan) -> float:
+        """Fraction of the VAD speech span the hypothesis fills with words (not silence)."""
+        first = speech.start * FRAMES_PER_SECOND
+        last = speech.end * FRAMES_PER_SECOND
+        if last <= first:
+            return 0.0
+        covered = 0.0
+        for seg in self.decoder.seg():
+            if not _is_word(seg.word):
+                continue
+            lo, hi = max(first, seg.start_frame), min(last, seg.end_frame + 1)
+            covered += max(0.0, hi - lo)
+        return min(1.0, covered / (last - first))

@@ -1,0 +1,192 @@
+"""One endpointer for every engine: where utterances start and end in the block stream.
+
+Built on pocketsphinx's per-frame `Vad` (WebRTC-style) decisions rather than its
+`Endpointer`, whose single window/ratio knob cannot express "end after 0.6 s of silence".
+On top of the frame decisions this adds:
+
+- onset confirmation: speech starts only when `onset_frames` of the last `onset_window`
+  frames are speech, so a click or a cough-length blip does not open an utterance;
+- pre-roll: the frames before the first speech frame are handed over too, so soft word onsets
+  ("f" in "faster") are not clipped;
+- hangover: the utterance ends after `trailing_silence` seconds without speech, a value the
+  dialogue can set (shorter for yes/no, longer for narratives);
+- a minimum amount of speech (`min_speech`) for an utterance to count, because the VAD
+  keeps a click "speech" for several frames;
+- a decode tail: only the first `decode_tail` seconds of a pause go to the recogniser; the
+  rest is held back, handed over if speech resumes and dropped at the endpoint. Decoders
+  otherwise turn long stretches of near-silence into short words ("for", "the") and spend
+  time on audio that cannot change the answer;
+- a hard cap (`max_utterance`) so endless noise cannot grow one utterance without bound.
+
+Times are stream seconds: frame count times frame length, independent of the wall clock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from pocketsphinx import Vad
+
+from voice_cecert.audio import BLOCK_BYTES, BLOCK_SECONDS, SAMPLE_RATE
+
+LOOSE = Vad.LOOSE
+MEDIUM_LOOSE = Vad.MEDIUM_LOOSE
+MEDIUM_STRICT = Vad.MEDIUM_STRICT
+STRICT = Vad.STRICT
+
+
+@dataclass(frozen=True)
+class VadStep:
+    """What one frame did.
+
+    `audio` is what the recogniser should decode now: on the frame that opens an utterance it
+    is the pre-roll plus the onset frames; inside an utterance it is this frame; else b"".
+    `started` is the utterance start time when one opened on this frame; `ended` is
+    (start, end) of the speech when the utterance closed on this frame (after `audio`).
+    `dropped` is True when the utterance closed but held less than `min_speech` of speech
+    (a click, a knock): the recogniser should discard it, not decode it.
+    """
+
+    speech: bool
+    audio: bytes = b""
+    started: float | None = None
+    ended: tuple[float, float] | None = None
+    dropped: bool = False
+
+
+class Endpointer:
+    def __init__(
+        self,
+        trailing_silence: float = 0.6,
+        preroll: float = 0.3,
+        onset_frames: int = 3,
+        onset_window: int = 5,
+        max_utterance: float = 30.0,
+        min_speech: float = 0.15,
+        decode_tail: float = 0.3,
+        mode: int = LOOSE,
+    ) -> None:
+        if trailing_silence <= 0:
+            raise ValueError("trailing_silence must be positive")
+        if not 1 <= onset_frames <= onset_window:
+            raise ValueError("need 1 <= onset_frames <= onset_window")
+        self._mode = mode
+        self._vad = Vad(mode, SAMPLE_RATE, BLOCK_SECONDS)
+        if self._vad.frame_bytes != BLOCK_BYTES:  # pragma: no cover - guards a pocketsphinx change
+            raise RuntimeError(f"pocketsphinx Vad wants {self._vad.frame_bytes}-byte frames")
+        self.frame_seconds = BLOCK_SECONDS
+        self.trailing_silence = trailing_silence
+        self._hangover = max(1, round(trailing_silence / BLOCK_SECONDS))
+        self._preroll = max(0, round(preroll / BLOCK_SECONDS))
+        self._onset_frames = onset_frames
+        self._onset_window = onset_window
+        self._min_speech_frames = round(min_speech / BLOCK_SECONDS)
+        self._tail_frames = max(1, round(decode_tail / BLOCK_SECONDS))
+        self._max_frames = max(onset_window + self._hangover, round(max_utterance / BLOCK_SECONDS))
+        self._frames = 0
+        self.reset()
+
+    @property
+    def now(self) -> float:
+        """Stream time at the end of the last frame pushed."""
+        return self._frames * self.frame_seconds
+
+    @property
+    def in_speech(self) -> bool:
+        return self._start_frame is not None
+
+    def set_trailing_silence(self, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError("trailing_silence must be positive")
+        self.trailing_silence = seconds
+        self._hangover = max(1, round(seconds / BLOCK_SECONDS))
+
+    def reset(self) -> None:
+        """Forget any utterance in progress; stream time keeps running.
+
+        The Vad is renewed too: it has its own hangover and would otherwise call the next
+        frames speech because of audio that was just thrown away.
+        """
+        self._vad = Vad(self._mode, SAMPLE_RATE, BLOCK_SECONDS)
+        self._clear()
+
+    def _clear(self) -> None:
+        # (frame index, audio, is_speech) for frames not yet handed over
+        self._recent: deque[tuple[int, bytes, bool]] = deque(
+            maxlen=self._preroll + self._onset_window
+        )
+        self._start_frame: int | None = None
+        self._last_speech_frame = 0
+        self._silence_run = 0
+        self._speech_frames = 0
+        self._held: list[bytes] = []
+
+    def push(self, frame: bytes) -> VadStep:
+        """Classify one BLOCK_BYTES frame and advance the utterance state."""
+        if len(frame) != BLOCK_BYTES:
+            raise ValueError(f"frames must be {BLOCK_BYTES} bytes, got {len(frame)}")
+        index = self._frames
+        self._frames += 1
+        speech = bool(self._vad.is_speech(frame))
+        if self._start_frame is None:
+            return self._idle(index, frame, speech)
+        return self._talking(index, frame, speech)
+
+    def _idle(self, index: int, frame: bytes, speech: bool) -> VadStep:
+        self._recent.append((index, frame, speech))
+        window = list(self._recent)[-self._onset_window :]
+        if not speech or sum(s for _, _, s in window) < self._onset_frames:
+            return VadStep(speech)
+        first = next(i for i, _, s in window if s)
+        self._start_frame = first
+        self._last_speech_frame = index
+        self._silence_run = 0
+        self._speech_frames = sum(s for i, _, s in window if i >= first)
+        keep_from = first - self._preroll
+        audio = b"".join(a for i, a, _ in self._recent if i >= keep_from)
+        self._recent.clear()
+        return VadStep(speech, audio=audio, started=first * self.frame_seconds)
+
+    def _talking(self, index: int, frame: bytes, speech: bool) -> VadStep:
+        assert self._start_frame is not None
+        if speech:
+            self._last_speech_frame = index
+            self._silence_run = 0
+            self._speech_frames += 1
+            audio = b"".join(self._held) + frame
+            self._held.clear()
+        else:
+            self._silence_run += 1
+            if self._silence_run <= self._tail_frames:
+                audio = frame
+            else:
+                self._held.append(frame)
+                audio = b""
+        too_long = index + 1 - self._start_frame >= self._max_frames
+        if self._silence_run < self._hangover and not too_long:
+            return VadStep(speech, audio=audio)
+        span, enough = self._span(), self._speech_frames >= self._min_speech_frames
+        self._clear()
+        if not enough:
+            return VadStep(speech, audio=audio, dropped=True)
+        return VadStep(speech, audio=audio, ended=span)
+
+    def _span(self) -> tuple[float, float]:
+        assert self._start_frame is not None
+        return (
+            self._start_frame * self.frame_seconds,
+            (self._last_speech_frame + 1) * self.frame_seconds,
+        )
+
+    def finish(self) -> tuple[float, float] | None:
+        """End of stream: close the utterance in progress and return its span.
+
+        None when there was none, or when it held too little speech to count.
+        """
+        if self._start_frame is None:
+            self.reset()
+            return None
+        span, enough = self._span(), self._speech_frames >= self._min_speech_frames
+        self.reset()
+        return span if enough else None
