@@ -1,0 +1,202 @@
+"""Questions, check-ins, dictation and choices: answers mid-step, branches, time-outs."""
+
+from __future__ import annotations
+
+import pytest
+
+YES_NO = """\
+- ask: Shall we go on?
+  answer: yes-no
+  wait: 20
+  if_yes:
+    - say: Going on.
+  if_no:
+    - say: Stopping here.
+  if_none:
+    - say: No answer.
+- say: After.
+"""
+
+
+def kinds(events, kind):
+    return [e for e in events if e.kind == kind]
+
+
+@pytest.mark.parametrize(
+    ("answer", "branch"),
+    [
+        (True, "Going on."),
+        ("yes please", "Going on."),
+        (False, "Stopping here."),
+        ("nope", "Stopping here."),
+    ],
+)
+def test_yes_no_branches(make_runner, clock, speaker, answer, branch):
+    runner, events = make_runner(YES_NO)
+    clock.call_at(105.0, lambda: runner.answer(answer))
+    runner.run()
+    assert speaker.said() == ["Shall we go on?", branch, "After."]
+    assert speaker.when(branch) == pytest.approx(105.0)
+    assert kinds(events, "asking")[0].text == "yes-no"
+
+
+def test_no_answer_within_wait_takes_none_branch(make_runner, clock, speaker):
+    runner, events = make_runner(YES_NO)
+    runner.run()
+    asked_end = 100 + speaker.duration("Shall we go on?")
+    assert speaker.when("No answer.") == pytest.approx(asked_end + 20)
+    assert kinds(events, "answered")[0].value is None
+
+
+def test_unusable_answer_gets_gentle_retry_and_keeps_deadline(make_runner, clock, speaker):
+    runner, _ = make_runner(YES_NO)
+    clock.call_at(103.0, lambda: runner.answer("purple"))
+    clock.call_at(110.0, lambda: runner.answer("yes"))
+    runner.run()
+    assert speaker.said() == ["Shall we go on?", "Just yes or no is fine.", "Going on.", "After."]
+
+
+def test_answer_while_question_is_spoken_counts(make_runner, clock, speaker):
+    runner, _ = make_runner(YES_NO)
+    clock.call_at(100.2, lambda: runner.answer(True))
+    runner.run()
+    assert speaker.said()[1] == "Going on."
+
+
+def test_number_ranges(make_runner, clock, speaker):
+    runner, events = make_runner(
+        "- ask: How tense, 0 to 10?\n  answer: number\n  key: tension\n"
+        "  if_range:\n    0-4: [say: Low.]\n    5-10: [say: High.]\n"
+        "- say: \"You said {{ tension | default('nothing') }}.\"\n"
+    )
+    clock.call_at(104.0, lambda: runner.answer("seven"))
+    result = runner.run()
+    assert speaker.said()[1:] == ["High.", "You said 7."]
+    assert result.answers == {"tension": 7}
+    assert kinds(events, "answered")[0].data["key"] == "tension"
+
+
+def test_number_out_of_range_is_retried(make_runner, clock, speaker):
+    runner, _ = make_runner("- ask: Rate it.\n  answer: number\n  if_answered: [say: Thanks.]\n")
+    clock.call_at(103.0, lambda: runner.answer(42))
+    clock.call_at(104.0, lambda: runner.answer(3))
+    runner.run()
+    assert speaker.said() == ["Rate it.", "A number from 0 to 10 is fine, or say skip.", "Thanks."]
+
+
+def test_list_collects_items_one_by_one(make_runner, clock, speaker):
+    runner, events = make_runner(
+        "- ask: Name three things.\n  answer: list\n  items: 3\n  key: things\n  save: true\n"
+        "  next_item: And another?\n"
+        "- say: \"{{ things | spoken_list | default('nothing') }}.\"\n"
+    )
+    clock.call_at(103.0, lambda: runner.answer("a walk"))
+    clock.call_at(106.0, lambda: runner.answer("tea"))
+    clock.call_at(110.0, lambda: runner.answer("music"))
+    result = runner.run()
+    assert speaker.said() == [
+        "Name three things.",
+        "And another?",
+        "And another?",
+        "a walk, tea and music.",
+    ]
+    assert result.answers["things"] == ["a walk", "tea", "music"]
+    answered = kinds(events, "answered")[0]
+    assert answered.data == {"key": "things", "save": True, "kind": "list"}
+
+
+def test_list_typed_at_once_and_partial_list(make_runner, clock, speaker):
+    runner, _ = make_runner("- ask: Two things?\n  answer: list\n  items: 2\n  key: k\n")
+    clock.call_at(103.0, lambda: runner.answer("one, two, three"))
+    assert runner.run().answers["k"] == ["one", "two"]
+
+
+def test_checkin_is_offered_not_forced(make_runner, clock, speaker):
+    runner, events = make_runner("- checkin: before\n- say: Go.\n")
+    result = runner.run()
+    prompt = speaker.said()[0]
+    assert "0 to 10" in prompt
+    assert speaker.when("Go.") == pytest.approx(100 + speaker.duration(prompt) + 8)
+    assert result.checkins == {}
+    assert kinds(events, "checkin") == []
+
+
+def test_checkin_value_is_reported(make_runner, clock, speaker):
+    runner, events = make_runner("- checkin: after\n")
+    clock.call_at(105.0, lambda: runner.answer(4))
+    result = runner.run()
+    assert result.checkins == {"after": 4}
+    assert [(e.text, e.value) for e in kinds(events, "checkin")] == [("after", 4)]
+
+
+def test_record_hands_text_to_subscribers(make_runner, clock, speaker):
+    runner, events = make_runner(
+        "- record: Tell me the story.\n  key: story\n  save_text: narrative\n"
+        "- say: \"Heard: {{ story | default('nothing') }}\"\n"
+    )
+    clock.call_at(130.0, lambda: runner.answer("It went well today."))
+    runner.run()
+    recorded = kinds(events, "recorded")[0]
+    assert recorded.value == "It went well today."
+    assert recorded.data["save_text"] == "narrative"
+    assert speaker.said()[-1] == "Heard: It went well today."
+
+
+def test_record_without_words_runs_if_none(make_runner, clock, speaker):
+    runner, _ = make_runner("- record: Speak.\n  wait: 30\n  if_none: [say: Maybe later.]\n")
+    runner.run()
+    assert speaker.said() == ["Speak.", "Maybe later."]
+
+
+@pytest.mark.parametrize("answer", ["breathing", "breathing break", "2", 2, "the breathing one"])
+def test_choose_ends_with_next_routine(make_runner, clock, speaker, answer):
+    runner, events = make_runner("- choose: [feelings-check-in, breathing]\n- say: Not reached.\n")
+    clock.call_at(106.0, lambda: runner.answer(answer))
+    result = runner.run()
+    assert result.completed and result.next_routine == "breathing"
+    assert "Not reached." not in speaker.said()
+    assert kinds(events, "asking")[0].data["options"] == ("Feelings check-in", "Breathing break")
+    assert "Feelings check-in or Breathing break" in speaker.said()[0]
+
+
+def test_skip_during_question_moves_on_without_branch(make_runner, clock, speaker):
+    runner, _ = make_runner(YES_NO)
+    clock.call_at(104.0, lambda: runner.control("skip"))
+    runner.run()
+    assert speaker.said() == ["Shall we go on?", "After."]
+
+
+def test_back_inside_branch_asks_the_question_again(make_runner, clock, speaker):
+    runner, _ = make_runner(YES_NO.replace("- say: Going on.", "- pause: 30"))
+    clock.call_at(104.0, lambda: runner.answer(True))
+    clock.call_at(110.0, lambda: runner.control("back"))
+    clock.call_at(113.0, lambda: runner.answer(False))
+    runner.run()
+    assert speaker.said() == ["Shall we go on?", "Shall we go on?", "Stopping here.", "After."]
+
+
+class DictAnswers:
+    def __init__(self, values):
+        self.values = values
+
+    def get_answer(self, key):
+        return self.values.get(key)
+
+
+def test_placeholders_use_saved_answers_or_fallback(make_runner, speaker):
+    text = (
+        "- say: \"Call {{ partner | default('a colleague you trust') }}.\"\n"
+        "- say: \"Try {{ task_positive | item(2) | default('one small task') }}.\"\n"
+    )
+    runner, _ = make_runner(text)
+    runner.run()
+    runner, _ = make_runner(
+        text, answers=DictAnswers({"partner": "Sam", "task_positive": "a\nb\nc"})
+    )
+    runner.run()
+    assert speaker.said() == [
+        "Call a colleague you trust.",
+        "Try one small task.",
+        "Call Sam.",
+        "Try b.",
+    ]
