@@ -93,8 +93,9 @@ class RecordingHost:
     def title(self, routine_id: str) -> str | None:
         return None
 
-    def start(self, routine_id: str, seconds: int | None = None) -> None:
+    def start(self, routine_id: str, seconds: int | None = None) -> int:
         self.calls.append(("start", routine_id, seconds))
+        return 0
 
     def control(self, name: str, slots: dict[str, Any]) -> None:
         self.calls.append(("control", name))

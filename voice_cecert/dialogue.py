@@ -136,7 +136,8 @@ class RoutineHost(Protocol):
 
     def title(self, routine_id: str) -> str | None: ...
 
-    def start(self, routine_id: str, seconds: int | None = None) -> None: ...
+    def start(self, routine_id: str, seconds: int | None = None) -> int:
+        """Start (stopping any other); returns the run number its events will carry."""
 
     def control(self, name: str, slots: dict[str, Any]) -> None: ...
 
@@ -176,18 +177,28 @@ class JournalLike(Protocol):
 @dataclass(frozen=True)
 class RoutineStarted:
     routine_id: str
+    run: int = 0  # which start this belongs to (a stopped run may report after a new one)
 
 
 @dataclass(frozen=True)
 class AnswerExpected:
     kind: str  # "yes-no" | "number" | "checkin" | "list" | "text" | "record" | "choose" | ...
     options: tuple[str, ...] = ()  # for "choose": the spoken options
+    run: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerClosed:
+    """The question is over (answered, or the routine stopped waiting)."""
+
+    run: int = 0
 
 
 @dataclass(frozen=True)
 class CheckinGiven:
     phase: str  # "before" | "after"
     value: int
+    run: int = 0
 
 
 @dataclass(frozen=True)
@@ -195,9 +206,11 @@ class RoutineEnded:
     routine_id: str
     completed: bool
     seconds: float
+    run: int = 0
+    next_routine: str | None = None  # the user chose what comes next
 
 
-HostEvent = RoutineStarted | AnswerExpected | CheckinGiven | RoutineEnded
+HostEvent = RoutineStarted | AnswerExpected | AnswerClosed | CheckinGiven | RoutineEnded
 
 
 # ---- configuration and prompts ------------------------------------------------------------
@@ -212,8 +225,9 @@ class DialogueConfig:
     push_to_talk: bool = False
     confirm_score: float = 80.0  # fuzzy (non-exact) routine matches below this are confirmed
     confirm_confidence: float = 0.3  # recogniser confidence below this is confirmed too
-    rate: float = 1.0
+    rate: float = 1.0  # factors of the configured speech rate and volume
     volume: float = 1.0
+    volume_max: float = 1.0  # the factor that reaches full loudness
 
 
 @dataclass(frozen=True)
@@ -289,7 +303,8 @@ class Dialogue:
         self._last_line = ""
         self._last_activity = now()
         self._intensities: deque[int] = deque(maxlen=2)
-        self._practice_id: int | None = None
+        self._practice_ids: dict[int, int] = {}
+        self._run = 0  # the run number the host gave the routine started last
         self._all_names = frozenset(matcher.names())
 
     # -- output ---------------------------------------------------------------------------
@@ -401,23 +416,29 @@ class Dialogue:
 
     def on_event(self, event: HostEvent) -> None:
         if isinstance(event, RoutineStarted):
-            self._routine = event.routine_id
             if self.journal is not None:
-                self._practice_id = self.journal.start_practice(event.routine_id)
+                self._practice_ids[event.run] = self.journal.start_practice(event.routine_id)
         elif isinstance(event, AnswerExpected):
-            if self._routine is None:
+            if self._routine is None or event.run != self._run:
                 return
             self._expecting = event.kind
             self._options = event.options
             if self.state is not State.SLEEPING:
                 self.state = State.ANSWER
+        elif isinstance(event, AnswerClosed):
+            if event.run == self._run and self.state is State.ANSWER:
+                self.state = State.ROUTINE
+                self._expecting = None
         elif isinstance(event, CheckinGiven):
-            if self.journal is not None and self._practice_id is not None:
-                self.journal.add_checkin(self._practice_id, event.phase, event.value)
+            practice = self._practice_ids.get(event.run)
+            if self.journal is not None and practice is not None:
+                self.journal.add_checkin(practice, event.phase, event.value)
         elif isinstance(event, RoutineEnded):
-            if self.journal is not None and self._practice_id is not None:
-                self.journal.finish_practice(self._practice_id, event.seconds, event.completed)
-            self._practice_id = None
+            practice = self._practice_ids.pop(event.run, None)
+            if self.journal is not None and practice is not None:
+                self.journal.finish_practice(practice, event.seconds, event.completed)
+            if event.run != self._run or self._routine is None:
+                return  # a run already stopped by the user, or replaced by a newer one
             was_running = self._routine is not None
             self._routine = None
             self._expecting = None
@@ -425,7 +446,9 @@ class Dialogue:
             if self.state in (State.ROUTINE, State.ANSWER):
                 self.state = State.IDLE
             self._activity()
-            if was_running and event.completed and self.state is State.IDLE:
+            if event.next_routine and self.host.available(event.next_routine):
+                self._start(Intent(event.next_routine, "", 100.0, event.next_routine, exact=True))
+            elif was_running and event.completed and self.state is State.IDLE:
                 self.say(self.msg.pick("routine_ended"))
 
     def tick(self) -> None:
@@ -565,7 +588,7 @@ class Dialogue:
         self.paused = False
         self.state = State.ROUTINE
         seconds = intent.slots.get("seconds")
-        self.host.start(routine, int(seconds) if seconds is not None else None)
+        self._run = self.host.start(routine, int(seconds) if seconds is not None else None)
 
     def _answer(self, answer: Intent | str) -> None:
         kind = self._expecting or "free"
@@ -724,7 +747,7 @@ class Dialogue:
         self.say(self.msg.pick(key))
 
     def _set_volume(self, volume: float, key: str) -> None:
-        volume = round(min(1.0, max(0.1, volume)), 3)
+        volume = round(min(self.config.volume_max, max(0.1, volume)), 3)
         if volume == self.volume:
             self.say(self.msg.pick("rate_limit"))
             return
@@ -766,7 +789,7 @@ class Dialogue:
             return
         self._routine = "practice-plan"
         self.state = State.ROUTINE
-        self.host.start("practice-plan", None)
+        self._run = self.host.start("practice-plan", None)
         question = intent.slots.get("question")
         if question is not None:
             self.host.control("change-plan", {"question": int(question)})

@@ -1,0 +1,280 @@
+"""The assistant loop: audio (or typed lines) in, the dialogue in the middle, speech out.
+
+One thread runs everything that decides (recogniser, matcher, dialogue), so the conversation
+has a single order of events. The routine runner and the speech worker run on their own threads
+and talk back through the inbox queue. With a WAV file as the source the shared clock is audio
+time and advances block by block, which makes a recorded session replay identically; with a
+microphone it is the monotonic clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from voice_cecert.asr.base import Recognizer, Transcript
+from voice_cecert.audio import BLOCK_SECONDS
+from voice_cecert.dialogue import Dialogue, DialogueConfig, HostEvent, State
+from voice_cecert.intents.grammar import build_grammar
+from voice_cecert.intents.loader import IntentSet
+from voice_cecert.intents.matcher import Matcher
+from voice_cecert.intents.types import Intent
+from voice_cecert.routine_host import RoutineHost
+from voice_cecert.speech import Speaker
+from voice_cecert.speech_queue import RunnerVoice, SpeechQueue
+from voice_cecert.stream_clock import StreamClock
+
+# With push-to-talk, listening closes again when no speech starts this soon after Enter.
+PUSH_TO_TALK_WINDOW_S = 8.0
+
+
+class IntentsAdapter:
+    """The dialogue's view of the intents stage: matching, grammars, and a ranking for misses."""
+
+    def __init__(self, intents: IntentSet, threshold: float | None = None) -> None:
+        self.intents = intents
+        self._matcher = Matcher(intents) if threshold is None else Matcher(intents, threshold)
+        self._ranker = Matcher(intents, threshold=0.0)
+
+    def names(self) -> tuple[str, ...]:
+        return self.intents.names
+
+    def match(self, text: str, allowed: Iterable[str] | None = None) -> Intent | None:
+        return self._matcher.match(text, allowed)
+
+    def phrases(self, allowed: Iterable[str] | None = None):  # -> Grammar (a tuple of phrases)
+        return build_grammar(allowed, self.intents)
+
+    def rank(
+        self, text: str, allowed: Iterable[str] | None = None, limit: int = 3
+    ) -> list[tuple[str, float]]:
+        best = self._ranker.match(text, allowed)
+        if best is None:
+            return []
+        return [(best.name, best.score), *best.alternatives][:limit]
+
+
+class PushToTalk:
+    """Enter opens the microphone for one utterance; nothing is heard while it is closed."""
+
+    def __init__(self, window_s: float = PUSH_TO_TALK_WINDOW_S) -> None:
+        self.window_s = window_s
+        self._pressed = threading.Event()
+        self._open_until: float | None = None
+
+    def press(self) -> None:
+        """From any thread (the keyboard reader, or a test's clock.call_at)."""
+        self._pressed.set()
+
+    def is_open(self, now: float, in_utterance: bool) -> bool:
+        if self._pressed.is_set():
+            self._pressed.clear()
+            self._open_until = now + self.window_s
+        if self._open_until is None:
+            return False
+        if now >= self._open_until and not in_utterance:
+            self._open_until = None
+            return False
+        return True
+
+    def heard(self) -> None:
+        """One utterance came through: close until the next press."""
+        self._open_until = None
+
+    @property
+    def was_pressed(self) -> bool:
+        return self._pressed.is_set()
+
+
+@dataclass
+class Session:
+    """Everything one assistant run is made of (tests build one from real parts)."""
+
+    dialogue: Dialogue
+    speech: SpeechQueue
+    clock: StreamClock
+    inbox: queue.Queue[Any]
+    stop_routine: Callable[[], None]
+    heard: list[tuple[float, str, str]] = field(default_factory=list)  # (end, text, intent)
+
+    def post(self, event: HostEvent) -> None:
+        self.inbox.put(("event", event))
+
+    def drain(self) -> None:
+        while True:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            self._dispatch(item)
+
+    def _dispatch(self, item: tuple[Any, ...]) -> None:
+        if item[0] == "event":
+            self.dialogue.on_event(item[1])
+
+    def close(self) -> None:
+        self.clock.settle(3.0)
+        self.stop_routine()
+        self.speech.close()
+
+    # -- audio ----------------------------------------------------------------------------------
+    def run_audio(
+        self,
+        blocks: Iterable[bytes],
+        recognizer: Recognizer,
+        push_to_talk: PushToTalk | None = None,
+        trace: TextIO | None = None,
+    ) -> None:
+        """Feed blocks until the source ends or the user says goodbye."""
+        applied: object = object()
+        stream_t = 0.0
+        listening = push_to_talk is None
+        self.dialogue.greet()
+        for block in blocks:
+            stream_t += BLOCK_SECONDS
+            if self.clock.stream:
+                self.clock.advance_to(stream_t)
+            self.drain()
+            self.dialogue.tick()
+            if self.dialogue.finished:
+                break
+            grammar = self.dialogue.grammar()
+            if grammar is not applied:
+                recognizer.set_grammar(grammar)
+                applied = grammar
+            if push_to_talk is not None:
+                if push_to_talk.was_pressed and self.dialogue.state is State.SLEEPING:
+                    self.dialogue.wake()
+                in_utt = bool(getattr(recognizer, "in_utterance", False))
+                now_open = push_to_talk.is_open(stream_t, in_utt)
+                if listening and not now_open:
+                    recognizer.reset()
+                listening = now_open
+                if not listening:
+                    continue
+            transcript = recognizer.feed(block)
+            if transcript is not None:
+                if push_to_talk is not None:
+                    push_to_talk.heard()
+                self._on_transcript(transcript, stream_t, trace)
+        else:
+            transcript = recognizer.flush()
+            if transcript is not None:
+                self._on_transcript(transcript, stream_t, trace)
+            self.drain()
+
+    def _on_transcript(self, t: Transcript, stream_t: float, trace: TextIO | None) -> None:
+        asleep = self.dialogue.state is State.SLEEPING
+        # Stream time and clock time differ by a constant with a live microphone.
+        offset = self.clock.now() - stream_t
+        during = self.speech.spoke_during(t.start + offset, t.end + offset)
+        if not asleep:  # in sleep nothing heard is kept, not even in memory
+            self.heard.append((t.end, t.text, ""))
+            if trace is not None:
+                print(f"heard: {t.text}", file=trace, flush=True)
+        self.dialogue.on_utterance(t.text, confidence=t.confidence, during_speech=during)
+        if self.clock.stream:
+            self.clock.settle()
+
+    # -- typed ----------------------------------------------------------------------------------
+    def run_text(self, lines: TextIO) -> None:
+        """Typed commands in, printed lines out; ends on 'goodbye' or end of input."""
+        reader = threading.Thread(target=self._read, args=(lines,), name="stdin", daemon=True)
+        reader.start()
+        self.dialogue.greet()
+        while not self.dialogue.finished:
+            try:
+                item = self.inbox.get(timeout=0.2)
+            except queue.Empty:
+                self.dialogue.tick()
+                continue
+            if item[0] == "eof":
+                break
+            if item[0] == "line":
+                self.dialogue.on_utterance(item[1])
+                self.clock.settle(2.0)
+            else:
+                self._dispatch(item)
+
+    def _read(self, lines: TextIO) -> None:
+        try:
+            for line in lines:
+                self.inbox.put(("line", line.strip()))
+        except (OSError, ValueError):
+            pass
+        self.inbox.put(("eof",))
+
+
+def stdin_presses(push_to_talk: PushToTalk, stream: TextIO | None = None) -> threading.Thread:
+    """Each Enter on stdin is a press (the keyboard half of push-to-talk)."""
+    source = stream if stream is not None else sys.stdin
+
+    def read() -> None:
+        for _ in source:
+            push_to_talk.press()
+
+    thread = threading.Thread(target=read, name="push-to-talk", daemon=True)
+    thread.start()
+    return thread
+
+
+def dialogue_config(settings: Any, push_to_talk: bool = False) -> DialogueConfig:
+    """The dialogue's settings from the user's config (voice-cecert config)."""
+    minutes = int(getattr(settings, "sleep_timeout_minutes", 10) or 0)
+    always_on = bool(getattr(settings, "always_on", False))
+    volume = float(getattr(settings, "volume", 0.9) or 0.9)
+    line = str(settings.crisis_line)
+    label = str(getattr(settings, "crisis_label", ""))
+    return DialogueConfig(
+        wake_phrase=str(settings.wake_phrase),
+        crisis_line=label if line in label else line,
+        sleep_timeout_s=None if always_on or minutes <= 0 else minutes * 60.0,
+        push_to_talk=push_to_talk,
+        volume_max=max(1.0, 1.0 / volume),
+    )
+
+
+def build_session(
+    *,
+    speaker: Speaker,
+    clock: StreamClock,
+    settings: Any,
+    intents: IntentSet,
+    journal: Any = None,
+    push_to_talk: bool = False,
+    save_settings: Callable[[Any], None] | None = None,
+) -> Session:
+    """Wire the real parts together around one speaker and one clock."""
+    inbox: queue.Queue[Any] = queue.Queue()
+    speech = SpeechQueue(speaker, clock)
+
+    def post(event: HostEvent) -> None:
+        inbox.put(("event", event))
+
+    host = RoutineHost(speaker=RunnerVoice(speech), clock=clock, post=post, journal=journal)
+    base = settings
+
+    def save_prefs(rate: float, volume: float) -> None:
+        if save_settings is None:
+            return
+        save_settings(
+            dataclasses.replace(
+                base, rate=round(base.rate * rate), volume=round(min(1.0, base.volume * volume), 3)
+            )
+        )
+
+    dialogue = Dialogue(
+        matcher=IntentsAdapter(intents),
+        host=host,
+        out=speech,
+        now=clock.now,
+        config=dialogue_config(settings, push_to_talk),
+        journal=journal,
+        save_prefs=save_prefs,
+    )
+    return Session(dialogue, speech, clock, inbox, host.stop)
