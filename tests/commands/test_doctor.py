@@ -1,0 +1,52 @@
+"""doctor runs its real checks here: no sound devices, espeak-ng and pocketsphinx installed."""
+
+from voice_cecert import config
+from voice_cecert.cli import main
+
+
+def doctor(capfd):
+    code = main(["doctor"])
+    out = capfd.readouterr()
+    lines = out.out.strip().splitlines()
+    return code, {line.split(":", 1)[0]: line for line in lines[:-1]}, lines[-1], out.err
+
+
+def test_doctor_on_this_machine_warns_about_devices_and_still_runs(capfd):
+    code, lines, summary, err = doctor(capfd)
+    assert code == 0, lines
+    assert lines["microphone"].startswith("microphone: warning: no microphone found")
+    assert "voice-cecert --text" in lines["microphone"]
+    assert lines["audio output"].startswith("audio output: warning: no audio output device")
+    assert "-> fix:" in lines["audio output"]
+    assert lines["speech engine"].startswith("speech engine: ok (pyttsx3 with espeak-ng")
+    assert lines["pocketsphinx"] == "pocketsphinx: ok (built-in English model loads)"
+    assert lines["vosk model"].startswith("vosk model: warning: none found")
+    assert lines["settings"].startswith("settings: ok")
+    assert lines["data folder"].endswith("private)")
+    assert summary == "The assistant can run, with 3 warning(s)."
+    assert err == ""
+    assert all("\x1b" not in line for line in lines.values())
+
+
+def test_doctor_fails_on_a_broken_settings_file(capfd):
+    config.config_path().write_text("volume = 7\n")
+    code, lines, summary, _ = doctor(capfd)
+    assert code == 1
+    assert lines["settings"].startswith("settings: problem:")
+    assert "volume must be between" in lines["settings"]
+    assert summary.startswith("The assistant cannot run: 1 problem(s)")
+
+
+def test_doctor_fails_when_vosk_is_required_but_the_model_is_bad(capfd, tmp_path, monkeypatch):
+    fake = tmp_path / "fake-model"
+    for part in ("am", "conf", "graph"):
+        (fake / part).mkdir(parents=True)
+    (fake / "am" / "final.mdl").write_text("not a model")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(fake))
+    config.save_settings(config.Settings(engine="vosk"))
+    code, lines, summary, err = doctor(capfd)
+    assert code == 1 and summary.startswith("The assistant cannot run: 2 problem(s)")
+    assert lines["vosk model"].startswith(f"vosk model: problem: {fake} does not load")
+    recognition = lines["speech recognition"]
+    assert recognition.startswith("speech recognition: problem: the configured engine (vosk)")
+    assert err == ""  # Kaldi's own error line is kept off the screen reader's output
