@@ -146,7 +146,7 @@ class Runner:
         self.clock = clock
         self._lookup = answers
         self.options = options or RunOptions()
-        self._title_of = title_of or _default_title
+        self._title_of = title_of or default_title
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._wake = threading.Event()
         self._subscribers: list[Subscriber] = []
@@ -656,7 +656,8 @@ def _pick(value: Any, ids: tuple[str, ...], titles: list[str]) -> str | None:
     return best[2] if best and best[1] >= 70 else None
 
 
-def _default_title(routine_id: str) -> str:
+def default_title(routine_id: str) -> str:
+    """The routine's spoken title, or its id in words when it has no file."""
     from voice_cecert.routines import loader
 
     if routine_id in loader.builtin_ids():
