@@ -61,10 +61,21 @@ def test_call_at_runs_at_its_time_and_workers_see_it():
     assert fired == [1.25] and clock.now() == 2.0
 
 
-def test_a_thread_waiting_on_a_queue_counts_as_quiet():
+def test_a_thread_waiting_for_work_through_the_clock_counts_as_quiet():
     clock = StreamClock(settle_timeout=2.0)
+    work = threading.Event()
+    _start(clock, lambda: clock.wait_for(work))
+    assert clock.settle()
+    work.set()
+    assert clock.settle()  # and once it has finished
+
+
+def test_a_thread_blocked_elsewhere_counts_as_busy():
+    clock = StreamClock(settle_timeout=0.2)
     inbox: queue.Queue[int] = queue.Queue()
     _start(clock, inbox.get)
+    assert not clock.settle()
+    inbox.put(1)
     assert clock.settle()
 
 

@@ -29,6 +29,10 @@ from voice_cecert.speech import Speaker
 from voice_cecert.speech_queue import RunnerVoice, SpeechQueue
 from voice_cecert.stream_clock import StreamClock
 
+# Seconds of silence that end an utterance: short for commands (a quick answer), longer for
+# dictation; the user's trailing_silence setting caps the first and floors the second.
+COMMAND_TRAILING_S = 0.3
+DICTATION_TRAILING_S = 1.2
 # With push-to-talk, listening closes again when no speech starts this soon after Enter.
 PUSH_TO_TALK_WINDOW_S = 8.0
 
@@ -100,7 +104,8 @@ class Session:
     clock: StreamClock
     inbox: queue.Queue[Any]
     stop_routine: Callable[[], None]
-    heard: list[tuple[float, str, str]] = field(default_factory=list)  # (end, text, intent)
+    trailing_silence: float = 0.6
+    heard: list[tuple[float, str]] = field(default_factory=list)  # (end, text) when awake
 
     def post(self, event: HostEvent) -> None:
         self.inbox.put(("event", event))
@@ -147,6 +152,7 @@ class Session:
             if grammar is not applied:
                 recognizer.set_grammar(grammar)
                 applied = grammar
+                self._set_endpointing(recognizer, dictation=grammar is None)
             if push_to_talk is not None:
                 if push_to_talk.was_pressed and self.dialogue.state is State.SLEEPING:
                     self.dialogue.wake()
@@ -168,13 +174,21 @@ class Session:
                 self._on_transcript(transcript, stream_t, trace)
             self.drain()
 
+    def _set_endpointing(self, recognizer: Recognizer, dictation: bool) -> None:
+        """Commands are short, so a short trailing silence answers them quickly; dictated
+        answers get a longer one, because people pause to think mid-sentence."""
+        setter = getattr(recognizer, "set_trailing_silence", None)
+        if setter is not None:
+            base = self.trailing_silence
+            setter(max(base, DICTATION_TRAILING_S) if dictation else min(base, COMMAND_TRAILING_S))
+
     def _on_transcript(self, t: Transcript, stream_t: float, trace: TextIO | None) -> None:
         asleep = self.dialogue.state is State.SLEEPING
         # Stream time and clock time differ by a constant with a live microphone.
         offset = self.clock.now() - stream_t
-        during = self.speech.spoke_during(t.start + offset, t.end + offset)
+        during = self.speech.spoke_during(t.start + offset)
         if not asleep:  # in sleep nothing heard is kept, not even in memory
-            self.heard.append((t.end, t.text, ""))
+            self.heard.append((t.end, t.text))
             if trace is not None:
                 print(f"heard: {t.text}", file=trace, flush=True)
         self.dialogue.on_utterance(t.text, confidence=t.confidence, during_speech=during)
@@ -277,4 +291,4 @@ def build_session(
         journal=journal,
         save_prefs=save_prefs,
     )
-    return Session(dialogue, speech, clock, inbox, host.stop)
+    return Session(dialogue, speech, clock, inbox, host.stop, float(settings.trailing_silence))

@@ -10,6 +10,7 @@ clock is kept, so the loop can tell whether an utterance was heard while the app
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class SpeechQueue:
         self._pending: deque[str] = deque()
         self._wakeup = threading.Event()
         self._busy = False
+        self._current_start: float | None = None
         self._closed = False
         self._worker = threading.Thread(target=self._run, name="speech", daemon=True)
         self._worker.start()
@@ -94,20 +96,24 @@ class SpeechQueue:
             self._speak((kind, seconds), is_cue=True)
 
     # -- shared -------------------------------------------------------------------------------
-    def spoke_during(self, start: float, end: float, margin: float = 0.25) -> bool:
-        """Whether the app was talking at any moment in [start, end] (clock time)."""
+    def spoke_during(self, start: float, margin: float = 0.3) -> bool:
+        """Whether an utterance that began at `start` (clock time) began while the app was
+        talking (or within `margin` after, the room's echo): then it is most likely the app's
+        own voice. One that began in a gap is the user's, even if a cue started over it."""
         for line in reversed(self.log):
             if line.end + margin < start:
                 break
-            if line.start <= end and line.end + margin >= start:
+            if line.start <= start <= line.end + margin:
                 return True
-        return False
+        current = self._current_start
+        return current is not None and current <= start
 
     def idle(self) -> bool:
         return not self.speaking
 
     def close(self) -> None:
         self._closed = True
+        self.stop()
         self._wakeup.set()
         self._worker.join(timeout=5)
 
@@ -123,6 +129,8 @@ class SpeechQueue:
                     text = self._pending.popleft()
                     try:
                         self._speak(text, is_cue=False)
+                    except Exception as exc:  # one lost line must not silence the app
+                        print(f"voice-cecert: could not speak a line: {exc}", file=sys.stderr)
                     finally:
                         self._busy = False
             if self._closed:
@@ -130,14 +138,19 @@ class SpeechQueue:
 
     def _speak(self, what: str | tuple[str, float], is_cue: bool) -> None:
         start = self.clock.now()
-        if is_cue:
-            kind, seconds = what  # type: ignore[misc]
-            self.speaker.cue(kind, seconds)
-            text = f"({kind})"
-        else:
-            text = str(what)
-            self.speaker.say(text)
-        self.log.append(Spoken(start, self.clock.now(), text))
+        text = f"({what[0]})" if is_cue else str(what)
+        index = len(self.log)
+        self.log.append(Spoken(start, start, text))  # visible at once; end filled in below
+        self._current_start = start
+        try:
+            if is_cue:
+                kind, seconds = what  # type: ignore[misc]
+                self.speaker.cue(kind, seconds)
+            else:
+                self.speaker.say(text)
+        finally:
+            self._current_start = None
+            self.log[index] = Spoken(start, self.clock.now(), text)
 
 
 class RunnerVoice:

@@ -15,15 +15,11 @@ to let a routine say its opening line before a typed session ends.
 from __future__ import annotations
 
 import heapq
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Where a thread that is waiting on something other than this clock sits (a queue, an event).
-_PARKED_FUNCS = frozenset({"wait", "get", "acquire", "join", "_wait_for_tstate_lock"})
-_PARKED_FILES = ("threading.py", "queue.py")
 _LONG = 3600.0
 
 
@@ -129,8 +125,9 @@ class StreamClock:
             self._threads.setdefault(thread.ident, thread)
 
     def settle(self, timeout: float | None = None) -> bool:
-        """Wait until every known thread waits on this clock for a later moment (or on a
-        queue or event), or has ended. True if they did within the time-out."""
+        """Wait until every known thread waits on this clock for a later moment, or has ended.
+        True if they did within the time-out. A thread blocked on anything else counts as busy
+        (it may be synthesising speech): worker threads wait for work with `wait_for`."""
         limit = time.monotonic() + (self.settle_timeout if timeout is None else timeout)
         with self._cond:
             while True:
@@ -141,7 +138,6 @@ class StreamClock:
                 self._cond.wait(0.001)
 
     def _busy(self) -> list[int]:
-        frames = None
         busy: list[int] = []
         for tid, thread in list(self._threads.items()):
             if not thread.is_alive():
@@ -153,17 +149,8 @@ class StreamClock:
                 if interrupted or waiter.deadline <= self._now_unlocked():
                     busy.append(tid)
                 continue
-            frames = frames if frames is not None else sys._current_frames()
-            if not _parked(frames.get(tid)):
-                busy.append(tid)
+            busy.append(tid)  # running, or blocked on something other than this clock
         return busy
 
     def _now_unlocked(self) -> float:
         return self._now if self.stream else time.monotonic() - self._origin
-
-
-def _parked(frame) -> bool:  # frame: types.FrameType | None
-    if frame is None:  # starting up or ending
-        return False
-    code = frame.f_code
-    return code.co_name in _PARKED_FUNCS and code.co_filename.endswith(_PARKED_FILES)
