@@ -1,0 +1,60 @@
+"""Real pyttsx3 + espeak-ng synthesis."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from voice_cecert import tts
+from voice_cecert.errors import UserError
+
+
+def test_synthesis_is_real_speech_and_rate_is_honoured_every_time():
+    # espeak-ng under pyttsx3 used to drop a rate change now and then; each pair must differ.
+    for _ in range(2):
+        slow = tts.synthesize("notice the weight of your body", rate_wpm=90)
+        fast = tts.synthesize("notice the weight of your body", rate_wpm=300)
+        assert slow.rate == fast.rate == 22050
+        assert slow.seconds > 2.0 * fast.seconds
+    assert np.sqrt(np.mean(slow.samples**2)) > 0.02
+    assert np.max(np.abs(slow.samples)) <= 1.0
+
+
+def test_blank_text_gives_no_audio_and_control_characters_are_harmless():
+    assert len(tts.synthesize("   ").samples) == 0
+    plain = tts.synthesize("hello there")
+    odd = tts.synthesize("hello\x01\x07 there")
+    assert abs(plain.seconds - odd.seconds) < 0.3
+
+
+def test_concurrent_callers_get_their_own_audio():
+    results = {}
+
+    def speak(key, text):
+        results[key] = tts.synthesize(text).seconds
+
+    threads = [
+        threading.Thread(target=speak, args=(i, "one" if i % 2 else "one two three four five"))
+        for i in range(6)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    short = {round(results[i], 1) for i in range(1, 6, 2)}
+    long_ = {round(results[i], 1) for i in range(0, 6, 2)}
+    assert len(short) == 1 and len(long_) == 1 and min(long_) > 2 * max(short)
+
+
+def test_voices_resolve_by_id_short_id_or_name():
+    assert tts.resolve_voice("") == ""
+    assert tts.resolve_voice("gmw/en-us") == "gmw/en-us"
+    assert tts.resolve_voice("EN-US") == "gmw/en-us"
+    assert tts.resolve_voice("English (America)") == "gmw/en-us"
+    with pytest.raises(UserError, match=r"unknown voice 'zz-top'.*en"):
+        tts.resolve_voice("zz-top")
+
+
+def test_synthesis_does_not_print_on_stdout(capfd):
+    tts.synthesize("quiet please")
+    assert capfd.readouterr().out == ""
