@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from voice_cecert.assistant import IntentsAdapter
 from voice_cecert.dialogue import (
     AnswerExpected,
     CheckinGiven,
@@ -15,70 +16,12 @@ from voice_cecert.dialogue import (
     RoutineStarted,
     State,
 )
-from voice_cecert.intents.types import Intent
-
-# A few phrases per intent, enough to drive the state machine; fuzzy hits are scored low.
-PHRASES = {
-    "help": ["what can i say", "help"],
-    "more": ["more"],
-    "menu": ["menu"],
-    "stop": ["stop"],
-    "pause": ["pause"],
-    "resume": ["resume"],
-    "repeat": ["repeat"],
-    "skip": ["skip"],
-    "slower": ["slower"],
-    "faster": ["faster"],
-    "louder": ["louder"],
-    "softer": ["softer"],
-    "sleep": ["go to sleep", "sleep"],
-    "wake": ["hey coach"],
-    "progress": ["how am i doing"],
-    "goodbye": ["goodbye"],
-    "yes": ["yes"],
-    "no": ["no"],
-    "crisis": ["i want to hurt myself"],
-    "breathing": ["start a breathing break", "breathing break"],
-    "mindful-moment": ["a mindful moment"],
-    "name-the-rumination": ["i keep going over that session"],
-}
-FUZZY = {"breathing brick": ("breathing", 70.0)}
+from voice_cecert.intents.loader import load_intents
 
 
-class TableMatcher:
-    """Exact phrase table standing in for the intents matcher in these unit tests."""
-
-    def names(self) -> list[str]:
-        return [*PHRASES, "number", "element", "duration"]
-
-    def _resolve(self, allowed) -> set[str]:
-        names = set(self.names()) if allowed is None else set(allowed)
-        return names | {"crisis"}
-
-    def match(self, text: str, allowed=None) -> Intent | None:
-        names = self._resolve(allowed)
-        text = text.lower().strip()
-        routine_ids = {"breathing", "mindful-moment", "name-the-rumination"}
-        if text.isdigit() and "number" in names:
-            return Intent("number", text, 100.0, slots={"number": int(text)}, exact=True)
-        if text.startswith("tell me about ") and "element" in names:
-            element = text.removeprefix("tell me about ")
-            return Intent("element", text, 100.0, slots={"element": element}, exact=True)
-        if text in FUZZY and FUZZY[text][0] in names:
-            name, score = FUZZY[text]
-            return Intent(name, text, score, routine=name)
-        for name, phrases in PHRASES.items():
-            if name in names and text in phrases:
-                routine = name if name in routine_ids else None
-                return Intent(name, text, 100.0, routine=routine, exact=True)
-        return None
-
-    def phrases(self, allowed=None) -> list[str]:
-        names = self._resolve(allowed)
-        return [p for n, ps in PHRASES.items() if n in names for p in ps]
-
-    def rank(self, text, allowed=None, limit=3):
-        return [("mindful-moment", 40.0), ("breathing", 35.0), ("menu", 20.0)][:limit]
+@pytest.fixture(scope="module")
+def matcher() -> IntentsAdapter:
+    return IntentsAdapter(load_intents())
 
 
 class RecordingHost:
@@ -130,13 +73,13 @@ class Lines:
 
 
 class Setup:
-    def __init__(self, **config: Any) -> None:
+    def __init__(self, matcher: IntentsAdapter, **config: Any) -> None:
         self.t = 0.0
         self.host = RecordingHost()
         self.out = Lines()
         self.saved: list[tuple[float, float]] = []
         self.d = Dialogue(
-            matcher=TableMatcher(),
+            matcher=matcher,
             host=self.host,
             out=self.out,
             now=lambda: self.t,
@@ -151,8 +94,8 @@ class Setup:
 
 
 @pytest.fixture
-def s() -> Setup:
-    return Setup()
+def s(matcher) -> Setup:
+    return Setup(matcher)
 
 
 def test_greeting_says_how_to_get_help(s):
@@ -200,11 +143,16 @@ def test_louder_and_softer_are_remembered(s):
     assert s.saved[-1] == (1.0, 0.85)
 
 
-def test_two_misses_offer_three_options_by_name(s):
+def test_two_misses_offer_three_most_likely_options_by_name(s, matcher):
     first = s.hear("purple elephants")
     second = s.hear("purple elephants")
-    assert first and "mindful" not in first
-    assert "'mindful moment'" in second and "'breathing break'" in second and "'menu'" in second
+    likely = [name for name, _ in matcher.rank("purple elephants", s.d.allowed())]
+    assert len(likely) == 3 and "menu" in likely
+    assert first and "menu" not in first
+    assert all(
+        f"'{s.d.msg.title(n) if n in s.d.msg.data['routine_titles'] else n}'" in second
+        for n in likely
+    )
     assert s.host.calls == []
 
 
@@ -247,8 +195,8 @@ def test_sleep_ignores_everything_until_the_wake_phrase(s):
     assert s.d.state is State.IDLE
 
 
-def test_custom_wake_phrase():
-    s = Setup(wake_phrase="hello friend")
+def test_custom_wake_phrase(matcher):
+    s = Setup(matcher, wake_phrase="hello friend")
     s.hear("sleep")
     s.hear("hey coach")
     assert s.d.state is State.SLEEPING
@@ -264,15 +212,15 @@ def test_sleep_mid_routine_pauses_it(s):
     assert "resume" in woke.lower() and s.d.state is State.ROUTINE
 
 
-def test_idle_timeout_falls_asleep_unless_always_on():
-    s = Setup(sleep_timeout_s=60.0)
+def test_idle_timeout_falls_asleep_unless_always_on(matcher):
+    s = Setup(matcher, sleep_timeout_s=60.0)
     s.t = 59.0
     s.d.tick()
     assert s.d.state is State.IDLE
     s.t = 61.0
     s.d.tick()
     assert s.d.state is State.SLEEPING and "hey coach" in s.out.lines[-1]
-    always = Setup(sleep_timeout_s=None)
+    always = Setup(matcher, sleep_timeout_s=None)
     always.t = 10_000.0
     always.d.tick()
     assert always.d.state is State.IDLE
@@ -310,8 +258,8 @@ def test_choose_matches_one_of_the_offered_options(s):
     assert s.host.calls[-1] == ("answer", "box breathing")
 
 
-def test_crisis_words_stop_and_name_the_crisis_line():
-    s = Setup(crisis_line="the 988 lifeline", partner="Sam")
+def test_crisis_words_stop_and_name_the_crisis_line(matcher):
+    s = Setup(matcher, crisis_line="the 988 lifeline", partner="Sam")
     s.hear("start a breathing break")
     said = s.hear("i want to hurt myself")
     assert s.host.calls[-1] == ("stop",)
@@ -322,18 +270,20 @@ def test_crisis_words_stop_and_name_the_crisis_line():
 def test_two_high_intensity_checkins_in_a_row_trigger_safety(s):
     s.hear("start a breathing break")
     s.d.on_event(AnswerExpected("checkin"))
+    assert "nine" in s.d.grammar() and "start a breathing break" not in s.d.grammar()
     s.hear("9")
+    assert s.host.calls[-1] == ("answer", 9)
+    s.d.on_event(CheckinGiven("before", 9))
     assert "988" not in " ".join(s.out.lines)
-    s.d.on_event(AnswerExpected("checkin"))
-    said = s.hear("10")
-    assert "988" in said and s.host.calls[-1] == ("stop",)
+    s.d.on_event(CheckinGiven("after", 10))
+    assert "988" in s.out.lines[-1] and s.host.calls[-1] == ("stop",)
+    assert s.d.state is State.IDLE
 
 
 def test_one_high_then_lower_checkin_does_not(s):
     s.hear("start a breathing break")
-    for value in ("9", "5", "9"):
-        s.d.on_event(AnswerExpected("checkin"))
-        s.hear(value)
+    for value in (9, 5, 9):
+        s.d.on_event(CheckinGiven("after", value))
     assert "988" not in " ".join(s.out.lines)
 
 
@@ -343,18 +293,33 @@ def test_menu_and_element(s):
     assert "'name the rumination'" in said and "'ACES'" in said
 
 
-def test_routine_end_returns_to_idle_and_journal_is_written():
+def test_routine_end_returns_to_idle_and_progress_reads_the_journal(matcher):
     from voice_cecert.journal import Journal
 
-    s = Setup()
-    s.d.journal = Journal()
+    s = Setup(matcher)
+    journal = Journal()
+    s.d.journal = journal
     s.hear("start a breathing break")
     s.d.on_event(RoutineStarted("breathing"))
-    s.d.on_event(CheckinGiven("before", 6))
+    practice = journal.start_practice("breathing")
+    journal.finish_practice(practice, 120.0, True)
     s.d.on_event(RoutineEnded("breathing", True, 120.0))
     assert s.d.state is State.IDLE
     said = s.hear("how am i doing")
     assert "1 practice" in said and "2 minutes" in said
+
+
+def test_a_stale_end_does_not_end_the_new_routine(s):
+    s.hear("start a breathing break")
+    s.d.on_event(RoutineEnded("breathing", False, 3.0, run=-1))
+    assert s.d.state is State.ROUTINE
+
+
+def test_chosen_next_routine_starts(s):
+    s.hear("start a breathing break")
+    s.d.on_event(RoutineEnded("breathing", True, 60.0, next_routine="mindful-moment"))
+    assert s.host.calls[-1] == ("start", "mindful-moment", None)
+    assert s.d.state is State.ROUTINE
 
 
 def test_progress_without_journal(s):

@@ -110,10 +110,6 @@ def answer_kind(kind: str) -> str:
     return "free"
 
 
-def is_checkin(kind: str) -> bool:
-    return kind.lower() in {"checkin", "check-in", "intensity"}
-
-
 # ---- what the dialogue needs from the other stages ---------------------------------------
 
 
@@ -162,11 +158,7 @@ class Output(Protocol):
 
 
 class JournalLike(Protocol):
-    def start_practice(self, routine_id: str) -> int: ...
-
-    def finish_practice(self, practice_id: int, duration_s: float, completed: bool) -> None: ...
-
-    def add_checkin(self, practice_id: int, phase: str, value: int) -> None: ...
+    """Only read here ("how am I doing"); practices are logged as routines run."""
 
     def summary(self) -> Any: ...  # a str, or an object with .spoken() -> str
 
@@ -303,7 +295,6 @@ class Dialogue:
         self._last_line = ""
         self._last_activity = now()
         self._intensities: deque[int] = deque(maxlen=2)
-        self._practice_ids: dict[int, int] = {}
         self._run = 0  # the run number the host gave the routine started last
         self._all_names = frozenset(matcher.names())
 
@@ -416,9 +407,8 @@ class Dialogue:
 
     def on_event(self, event: HostEvent) -> None:
         if isinstance(event, RoutineStarted):
-            if self.journal is not None:
-                self._practice_ids[event.run] = self.journal.start_practice(event.routine_id)
-        elif isinstance(event, AnswerExpected):
+            return  # the host logs practices; the dialogue already knows what it started
+        if isinstance(event, AnswerExpected):
             if self._routine is None or event.run != self._run:
                 return
             self._expecting = event.kind
@@ -430,13 +420,10 @@ class Dialogue:
                 self.state = State.ROUTINE
                 self._expecting = None
         elif isinstance(event, CheckinGiven):
-            practice = self._practice_ids.get(event.run)
-            if self.journal is not None and practice is not None:
-                self.journal.add_checkin(practice, event.phase, event.value)
+            self._intensities.append(event.value)
+            if len(self._intensities) == 2 and min(self._intensities) >= 9:
+                self._crisis()
         elif isinstance(event, RoutineEnded):
-            practice = self._practice_ids.pop(event.run, None)
-            if self.journal is not None and practice is not None:
-                self.journal.finish_practice(practice, event.seconds, event.completed)
             if event.run != self._run or self._routine is None:
                 return  # a run already stopped by the user, or replaced by a newer one
             was_running = self._routine is not None
@@ -591,7 +578,6 @@ class Dialogue:
         self._run = self.host.start(routine, int(seconds) if seconds is not None else None)
 
     def _answer(self, answer: Intent | str) -> None:
-        kind = self._expecting or "free"
         if isinstance(answer, str):
             value: Any = answer
         elif answer.name in {"yes", "no"}:
@@ -605,10 +591,6 @@ class Dialogue:
         self._expecting = None
         self.state = State.ROUTINE
         self.host.answer(value)
-        if is_checkin(kind) and isinstance(value, int):
-            self._intensities.append(value)
-            if len(self._intensities) == 2 and min(self._intensities) >= 9:
-                self._crisis()
 
     def _crisis(self) -> None:
         self.out.stop()

@@ -1,8 +1,8 @@
 """Runs the routine the dialogue asked for, one at a time, each on its own thread.
 
 The dialogue never blocks on a routine: it starts one here, passes on controls and answers,
-and hears back through `post` (the assistant's inbox) in the order things happened. This is also
-where the journal learns what the user chose to save, because the runner only reports it.
+and hears back through `post` (the assistant's inbox) in the order things happened. Each run
+is logged in the journal by the routines' own JournalRecorder, the same as `voice-cecert run`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from voice_cecert.dialogue import (
 from voice_cecert.errors import UserError
 from voice_cecert.routines import loader
 from voice_cecert.routines.events import RunEvent
+from voice_cecert.routines.journal_link import JournalRecorder
 from voice_cecert.routines.runner import Runner, RunOptions
 from voice_cecert.speech import Speaker
 from voice_cecert.stream_clock import StreamClock
@@ -70,6 +71,8 @@ class RoutineHost:
             run = self._run
         options = RunOptions(length_seconds=float(seconds) if seconds else None)
         runner = Runner(routine, self.speaker, self.clock, answers=self.journal, options=options)
+        if self.journal is not None:
+            runner.subscribe(JournalRecorder(self.journal))
         runner.subscribe(lambda event: self._on_event(run, event))
         thread = threading.Thread(
             target=self._run_one, args=(run, runner), name=f"routine-{routine_id}", daemon=True
@@ -125,19 +128,3 @@ class RoutineHost:
             self.post(AnswerClosed(run))
         elif event.kind == "checkin":
             self.post(CheckinGiven(str(event.text), int(event.value), run))
-        elif event.kind in ("answered", "recorded"):
-            self._save(event)
-
-    def _save(self, event: RunEvent) -> None:
-        """Keep what the routine was told to save (the user agreed when it asked)."""
-        if self.journal is None or event.value is None or not event.data.get("save"):
-            return
-        value = event.value
-        text = "\n".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-        key = event.data.get("key")
-        if event.kind == "answered" and key:
-            self.journal.set_answer(key, text)
-        elif event.kind == "recorded":
-            if key:
-                self.journal.set_answer(key, text)
-            self.journal.save_text(None, str(event.data.get("save_text") or key or "note"), text)
