@@ -297,6 +297,25 @@ def test_leaves_real_time_to_practise(rid):
     assert sum(pauses) + sum(breathing) + sum(listening) >= 30
 
 
+INVITES_SPEECH = re.compile(r"\b(say|try|tell|put)\b[^.?!]*\bout loud\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("rid", OWN_IDS)
+def test_speaking_aloud_is_listened_to_not_timed_as_quiet(rid):
+    """A line inviting the user to speak now is a record/ask step, so the app listens to
+    what they say as an answer (and moves on when they finish) instead of hearing it as a
+    command it does not understand in the middle of a quiet pause."""
+
+    def check(steps: tuple[Step, ...]) -> None:
+        for step, following in zip(steps, (*steps[1:], None), strict=True):
+            if isinstance(step, Say) and INVITES_SPEECH.search(step.text):
+                assert not isinstance(following, Pause), f"{rid}: {step.text!r} then quiet"
+            for branch in branches(step):
+                check(branch)
+
+    check(routine(rid).steps)
+
+
 # ---- what each catalog row promises ---------------------------------------------------------
 
 
