@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voice_cecert.asr.base import Transcript
-from voice_cecert.asr.conditioning import Conditioner
+from voice_cecert.asr.conditioning import FLOOR_DB, Conditioner
 from voice_cecert.audio import BLOCK_BYTES, SAMPLE_RATE
 from voice_cecert.errors import UserError
 from voice_cecert.vad import LOOSE, Endpointer
@@ -81,6 +81,10 @@ class SpeechSpan:
 
 class EndpointedRecognizer(ABC):
     name = "engine"
+    # False for models that cannot constrain recognition (Transcripts then say grammar=False)
+    supports_grammar = True
+    # noise floor the engine's conditioner adds (dB below speech; None: gain only)
+    floor_db: float | None = FLOOR_DB
 
     def __init__(
         self,
@@ -93,7 +97,7 @@ class EndpointedRecognizer(ABC):
         self.endpointer = Endpointer(
             trailing_silence=trailing_silence, max_utterance=max_utterance, mode=vad_mode
         )
-        self.conditioner = Conditioner() if condition else None
+        self.conditioner = Conditioner(floor_db=self.floor_db) if condition else None
         self.grammar: tuple[str, ...] | None = None
         self.last_decode_seconds = 0.0
         self._buffer = b""
@@ -192,6 +196,8 @@ class EndpointedRecognizer(ABC):
         if step.started is not None:
             self._utt_audio_start = self.endpointer.now - len(step.audio) / 2 / SAMPLE_RATE
             self._utt_grammar = self.grammar
+            if self.conditioner is not None:
+                self.conditioner.start_utterance()
             self._begin(self._utt_grammar)
         if step.audio and self.in_utterance:
             audio = step.audio if self.conditioner is None else self.conditioner.process(step.audio)
@@ -214,5 +220,5 @@ class EndpointedRecognizer(ABC):
             confidence=min(1.0, max(0.0, confidence)) if text else 0.0,
             start=span[0],
             end=span[1],
-            grammar=self._utt_grammar is not None,
+            grammar=self._utt_grammar is not None and self.supports_grammar,
         )
