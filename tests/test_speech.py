@@ -77,8 +77,8 @@ def test_stop_from_another_thread_cuts_the_line_mid_word():
     spk.say(LONG)
     elapsed = time.perf_counter() - started
     played, rate = player.lines[0]
-    assert elapsed < 0.6
-    assert 0.2 < len(played) / rate < 0.5  # about 0.3 s of a ~5 s line went out
+    assert elapsed < 1.5  # generous: the machine may be busy; the line lasts ~5 s
+    assert 0.15 < len(played) / rate < 1.2  # about 0.3 s of the line went out
     assert not spk.speaking
     spk.say("again")  # a new line after stop() plays in full
     assert len(player.lines[1][0]) / rate > 0.3
