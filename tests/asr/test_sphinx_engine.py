@@ -50,15 +50,38 @@ def test_meets_the_recognizer_protocol(recognizer):
     assert recognizer.name == "pocketsphinx"
 
 
-def test_fsg_gives_every_phrase_equal_weight_and_handles_prefixes():
-    final, transitions = fsg_transitions(["go", "go back", "stop"])
-    out_of: dict[int, float] = {}
+def _paths(final, transitions):
+    """Every word sequence the graph accepts, with its probability."""
+    arcs: dict[int, list] = {}
     for t in transitions:
-        out_of[t[0]] = out_of.get(t[0], 0.0) + t[2]
-    assert all(abs(total - 1.0) < 1e-9 for total in out_of.values())
-    first = {t[3]: t[2] for t in transitions if t[0] == 0}
-    assert first == {"go": pytest.approx(2 / 3), "stop": pytest.approx(1 / 3)}
-    assert any(len(t) == 3 and t[1] == final for t in transitions)  # "go" may end there
+        arcs.setdefault(t[0], []).append(t)
+    out: dict[str, float] = {}
+    stack = [(0, (), 1.0)]
+    while stack:
+        state, words, prob = stack.pop()
+        for arc in arcs.get(state, []):
+            if len(arc) == 3:
+                assert arc[1] == final
+                key = " ".join(words)
+                out[key] = out.get(key, 0.0) + prob * arc[2]
+            else:
+                stack.append((arc[1], (*words, arc[3]), prob * arc[2]))
+    return out
+
+
+def test_fsg_accepts_exactly_the_phrases_each_equally_likely():
+    phrases = [
+        f"{verb} {article} {kind} break"
+        for verb in ("start", "begin", "give me")
+        for article in ("a", "the")
+        for kind in ("breathing", "breath", "calm")
+    ] + ["go", "go back", "stop", "stop now"]
+    final, transitions = fsg_transitions(phrases)
+    accepted = _paths(final, transitions)
+    assert set(accepted) == set(phrases)
+    assert all(p == pytest.approx(1 / len(phrases)) for p in accepted.values())
+    # shared endings are merged: far fewer states than the ~50 of a prefix tree
+    assert final < 15
 
 
 @pytest.mark.parametrize("voice", ["flite:slt", "espeak:en-us"])

@@ -104,6 +104,7 @@ class EndpointedRecognizer(ABC):
         self._ready: deque[Transcript] = deque()
         self._utt_grammar: tuple[str, ...] | None = None
         self._utt_audio_start: float | None = None
+        self._normalised: dict[tuple[str, ...], tuple[str, ...]] = {}  # raw -> cleaned phrases
 
     # --- hooks for engines -------------------------------------------------------------------
     @abstractmethod
@@ -144,8 +145,16 @@ class EndpointedRecognizer(ABC):
         if phrases is None:
             self.grammar = None
             return
-        cleaned = normalize_phrases(phrases)
+        if isinstance(phrases, str):
+            raise TypeError("set_grammar takes a list of phrases, not one string")
+        raw = tuple(phrases)
+        cleaned = self._normalised.get(raw)
+        if cleaned is None:
+            cleaned = normalize_phrases(raw)
         self._compile_grammar(cleaned)
+        self._normalised[raw] = cleaned
+        while len(self._normalised) > 64:
+            del self._normalised[next(iter(self._normalised))]
         self.grammar = cleaned
 
     def set_trailing_silence(self, seconds: float) -> None:
