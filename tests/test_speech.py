@@ -210,3 +210,20 @@ def test_make_speaker_kinds_follow_settings(tmp_path):
         make_speaker("wav", settings)
     with pytest.raises(UserError, match="unknown speaker"):
         make_speaker("loud", settings)
+
+
+class _UnpluggedPlayer(RecordingPlayer):
+    def play(self, samples, rate, interrupt):
+        raise RuntimeError("Error opening OutputStream: Device unavailable")
+
+
+def test_a_failing_sound_card_mid_session_prints_lines_instead(monkeypatch):
+    monkeypatch.setattr(speech, "_notices", set())
+    out, notices = io.StringIO(), io.StringIO()
+    spk = Pyttsx3Speaker(player=_UnpluggedPlayer(), stream=out, notice_stream=notices)
+    spk.say("Breathe in.")
+    spk.cue("exhale", 4.0)
+    spk.say("Well done.")
+    assert out.getvalue() == "Breathe in.\n(breathe out)\nWell done.\n"
+    assert notices.getvalue().count("\n") == 1 and "Device unavailable" in notices.getvalue()
+    assert not spk.speaking

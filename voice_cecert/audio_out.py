@@ -58,16 +58,34 @@ class SoundDevicePlayer:
     def play(self, samples: np.ndarray, rate: int, interrupt: threading.Event) -> bool:
         import sounddevice as sd
 
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        device_rate = self._device_rate(rate)
+        if device_rate != rate:
+            import soxr
+
+            samples = soxr.resample(samples, rate, device_rate).astype(np.float32)
         stream = sd.OutputStream(
-            samplerate=rate, channels=1, dtype="float32", device=self._device, latency="low"
+            samplerate=device_rate, channels=1, dtype="float32", device=self._device, latency="low"
         )
         with stream:
-            for chunk in chunks(np.ascontiguousarray(samples, dtype=np.float32), rate):
+            for chunk in chunks(samples, device_rate):
                 if interrupt.is_set():
                     stream.abort()  # drop the buffered audio: silence now, not in a second
                     return False
                 stream.write(chunk.reshape(-1, 1))
         return not interrupt.is_set()
+
+    def _device_rate(self, rate: int) -> int:
+        """`rate` if the device takes it, else the device's own rate (we resample to it):
+        speech comes at 22050 Hz, which some hardware devices refuse."""
+        import sounddevice as sd
+
+        try:
+            sd.check_output_settings(self._device, channels=1, dtype="float32", samplerate=rate)
+            return rate
+        except Exception:
+            info = sd.query_devices(self._device, kind="output")
+            return int(info["default_samplerate"])
 
 
 class RecordingPlayer:

@@ -126,7 +126,12 @@ class _AudioSpeaker:
 
 
 class Pyttsx3Speaker(_AudioSpeaker):
-    """Speaks through the sound card: pyttsx3 synthesises, our Player plays (interruptibly)."""
+    """Speaks through the sound card: pyttsx3 synthesises, our Player plays (interruptibly).
+
+    If synthesis or the device fails mid-session (a Bluetooth headset drops out in the car),
+    the line is printed instead, with a one-line notice the first time, and the next line tries
+    the sound card again: a practice is never cut short by a traceback.
+    """
 
     def __init__(
         self,
@@ -135,31 +140,54 @@ class Pyttsx3Speaker(_AudioSpeaker):
         voice: str = "",
         player: Player | None = None,
         cue_mode: str = "tones",
+        stream: TextIO | None = None,
+        notice_stream: TextIO | None = None,
     ) -> None:
         super().__init__(rate, volume, voice, cue_mode)
         self._player = player if player is not None else SoundDevicePlayer()
         self._output = threading.Lock()  # one line at a time, even from two threads
+        self._fallback = TextSpeaker(stream, cue_mode=cue_mode)
+        self._notice_stream = notice_stream
 
     def say(self, text: str) -> None:
         self._stop.clear()
-        samples, rate = self._speech(text)
-        self._play(samples, rate)
+        try:
+            samples, rate = self._speech(text)
+        except tts.TtsUnavailable as exc:
+            self._fail(f"speech engine failed ({exc})")
+            self._fallback.say(text)
+            return
+        if not self._play(samples, rate):
+            self._fallback.say(text)
 
     def cue(self, kind: str, seconds: float) -> None:
         self._stop.clear()
-        audio = self._cue_audio(kind, seconds)
-        if audio is not None:
-            self._play(*audio)
+        try:
+            audio = self._cue_audio(kind, seconds)
+        except tts.TtsUnavailable as exc:
+            self._fail(f"speech engine failed ({exc})")
+            audio = None
+        if audio is not None and not self._play(*audio):
+            self._fallback.cue(kind, seconds)
 
-    def _play(self, samples: np.ndarray, rate: int) -> None:
+    def _play(self, samples: np.ndarray, rate: int) -> bool:
+        """False when the sound card failed (the caller prints the line instead)."""
         if self._stop.is_set() or len(samples) == 0:
-            return
+            return True
         with self._output:
             self._speaking.set()
             try:
                 self._player.play(samples, rate, self._stop)
+            except Exception as exc:  # PortAudioError, device unplugged, driver trouble
+                first = (str(exc).splitlines() or [type(exc).__name__])[0]
+                self._fail(f"audio output failed ({first})")
+                return False
             finally:
                 self._speaking.clear()
+        return True
+
+    def _fail(self, problem: str) -> None:
+        _notice_once(f"{problem}; showing text until it works again.", self._notice_stream)
 
 
 class WavSpeaker(_AudioSpeaker):
@@ -323,7 +351,7 @@ def make_speaker(
     if kind not in ("auto", "voice"):
         raise UserError(f"unknown speaker '{kind}' (use auto, voice, text or wav)")
     try:
-        return Pyttsx3Speaker(player=player, **audio_kw)
+        return Pyttsx3Speaker(player=player, stream=stream, notice_stream=notice_stream, **audio_kw)
     except tts.TtsUnavailable as exc:
         problem = f"no speech engine ({exc}); install espeak-ng"
     except NoOutputDevice:
