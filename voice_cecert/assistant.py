@@ -29,9 +29,11 @@ from voice_cecert.speech import Speaker
 from voice_cecert.speech_queue import RunnerVoice, SpeechQueue
 from voice_cecert.stream_clock import StreamClock
 
-# Seconds of silence that end an utterance: short for commands (a quick answer), longer for
-# dictation; the user's trailing_silence setting caps the first and floors the second.
-COMMAND_TRAILING_S = 0.3
+# Seconds of silence that end an utterance: short for commands (a quick answer), shorter still
+# once what was heard so far is already a whole command, longer for dictation (people pause to
+# think mid-sentence). The user's trailing_silence setting caps the first two, floors the last.
+COMMAND_TRAILING_S = 0.35
+COMPLETE_TRAILING_S = 0.15
 DICTATION_TRAILING_S = 1.2
 # With push-to-talk, listening closes again when no speech starts this soon after Enter.
 PUSH_TO_TALK_WINDOW_S = 8.0
@@ -95,6 +97,52 @@ class PushToTalk:
         return self._pressed.is_set()
 
 
+class Endpointing:
+    """Adapts how much trailing silence ends an utterance (see COMMAND_TRAILING_S).
+
+    While a command is being spoken, the recogniser's best guess so far is checked against the
+    grammar: once it is a whole phrase ("stop", "start a breathing break") a short pause is
+    enough to act on it, which is most of the answer latency a user notices.
+    """
+
+    def __init__(self, recognizer: Recognizer, base: float) -> None:
+        self.recognizer = recognizer
+        self.base = base
+        self._setter = getattr(recognizer, "set_trailing_silence", None)
+        self._phrases: frozenset[str] = frozenset()
+        self._normal = min(base, COMMAND_TRAILING_S)
+        self._current: float | None = None
+
+    def grammar_changed(self, grammar: Iterable[str] | None) -> None:
+        if grammar is None:
+            self._phrases = frozenset()
+            self._normal = max(self.base, DICTATION_TRAILING_S)
+        else:
+            self._phrases = frozenset(grammar)
+            self._normal = min(self.base, COMMAND_TRAILING_S)
+        self._set(self._normal)
+
+    def after_block(self, ended: bool) -> None:
+        if self._setter is None or not self._phrases:
+            return
+        if ended or not getattr(self.recognizer, "in_utterance", False):
+            self._set(self._normal)
+            return
+        guess = _plain(self.recognizer.partial())
+        complete = bool(guess) and guess in self._phrases
+        self._set(min(self._normal, COMPLETE_TRAILING_S) if complete else self._normal)
+
+    def _set(self, seconds: float) -> None:
+        if self._setter is not None and seconds != self._current:
+            self._setter(seconds)
+            self._current = seconds
+
+
+def _plain(text: str) -> str:
+    """A recogniser guess as grammar words ('stop(2)' -> 'stop')."""
+    return " ".join(w.split("(")[0] for w in text.lower().split())
+
+
 @dataclass
 class Session:
     """Everything one assistant run is made of (tests build one from real parts)."""
@@ -139,6 +187,7 @@ class Session:
         applied: object = object()
         stream_t = 0.0
         listening = push_to_talk is None
+        endpointing = Endpointing(recognizer, self.trailing_silence)
         self.dialogue.greet()
         for block in blocks:
             stream_t += BLOCK_SECONDS
@@ -152,7 +201,7 @@ class Session:
             if grammar is not applied:
                 recognizer.set_grammar(grammar)
                 applied = grammar
-                self._set_endpointing(recognizer, dictation=grammar is None)
+                endpointing.grammar_changed(grammar)
             if push_to_talk is not None:
                 if push_to_talk.was_pressed and self.dialogue.state is State.SLEEPING:
                     self.dialogue.wake()
@@ -164,6 +213,7 @@ class Session:
                 if not listening:
                     continue
             transcript = recognizer.feed(block)
+            endpointing.after_block(transcript is not None)
             if transcript is not None:
                 if push_to_talk is not None:
                     push_to_talk.heard()
@@ -173,14 +223,6 @@ class Session:
             if transcript is not None:
                 self._on_transcript(transcript, stream_t, trace)
             self.drain()
-
-    def _set_endpointing(self, recognizer: Recognizer, dictation: bool) -> None:
-        """Commands are short, so a short trailing silence answers them quickly; dictated
-        answers get a longer one, because people pause to think mid-sentence."""
-        setter = getattr(recognizer, "set_trailing_silence", None)
-        if setter is not None:
-            base = self.trailing_silence
-            setter(max(base, DICTATION_TRAILING_S) if dictation else min(base, COMMAND_TRAILING_S))
 
     def _on_transcript(self, t: Transcript, stream_t: float, trace: TextIO | None) -> None:
         asleep = self.dialogue.state is State.SLEEPING

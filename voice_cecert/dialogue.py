@@ -290,6 +290,7 @@ class Dialogue:
         self._expecting: str | None = None  # raw answer kind while in ANSWER
         self._confirming: Intent | None = None
         self._options: tuple[str, ...] = ()
+        self._sleep_phrases: Sequence[str] | None = None
         self._misses = 0
         self._help: tuple[str, int] | None = None  # (help key, next index)
         self._last_line = ""
@@ -331,16 +332,29 @@ class Dialogue:
             names |= ANSWER_INTENTS[answer_kind(self._expecting)]
         return frozenset(names & self._all_names)
 
-    def grammar(self) -> list[str] | None:
+    def grammar(self) -> Sequence[str] | None:
         """Phrases for the recogniser; None only while free dictation is wanted."""
         if self.state is State.SLEEPING:
-            return [self.config.wake_phrase]
+            return self._sleep_grammar()
         if self.free_dictation:
             return None
         phrases = self.matcher.phrases(self.allowed())
         if self._choosing:
             phrases = [*phrases, *self._options]
         return phrases
+
+    def _sleep_grammar(self) -> Sequence[str]:
+        """The wake phrases with the intents file's filler path (so that other speech decodes
+        to filler rather than to the wake phrase); a custom wake phrase on its own otherwise."""
+        if self._sleep_phrases is None:
+            wake = _normalise(self.config.wake_phrase)
+            phrases: Sequence[str] = [self.config.wake_phrase]
+            if "wake" in self._all_names:
+                known = self.matcher.phrases(["wake"])
+                if wake in {_normalise(p) for p in known}:
+                    phrases = known
+            self._sleep_phrases = phrases
+        return self._sleep_phrases
 
     @property
     def _choosing(self) -> bool:
