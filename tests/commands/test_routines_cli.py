@@ -63,3 +63,14 @@ def test_validate_missing_path_is_user_error(tmp_path: Path):
     result = cli("routines", "validate", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert "no such file or folder" in result.stderr
+
+
+def test_save_pattern_then_list_it():
+    saved = cli("routines", "save-pattern", "evening", "4-6")
+    assert saved.returncode == 0, saved.stderr
+    listed = cli("routines", "patterns").stdout
+    assert "evening: 4-6 (saved)" in listed
+    assert "box: 4-4-4-4" in listed
+    bad = cli("routines", "save-pattern", "late", "40-6")
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "voice-cecert: inhale of 40s is outside 1-20s"
