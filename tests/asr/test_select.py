@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from voice_cecert import paths
-from voice_cecert.asr.select import (
-    find_vosk_model,
-    is_vosk_model,
-    make_recognizer,
-    recognizer_from_settings,
-)
+from voice_cecert import paths, vosk_models
+from voice_cecert.asr.select import find_vosk_model, make_recognizer, recognizer_from_settings
 from voice_cecert.asr.sphinx_engine import SphinxRecognizer
 from voice_cecert.config import Settings
 from voice_cecert.errors import UserError
@@ -38,16 +33,6 @@ def _skeleton(folder: Path, graph: str = "HCLr.fst") -> Path:
     return folder
 
 
-def test_recognises_model_folders(tmp_path):
-    assert is_vosk_model(KOREAN)
-    assert is_vosk_model(_skeleton(tmp_path / "static", graph="HCLG.fst"))
-    assert not is_vosk_model(tmp_path)
-    half = tmp_path / "half"
-    (half / "am").mkdir(parents=True)
-    (half / "am" / "final.mdl").write_bytes(b"")
-    assert not is_vosk_model(half)
-
-
 def test_nothing_installed_means_pocketsphinx():
     assert find_vosk_model() is None
     assert isinstance(make_recognizer("auto"), SphinxRecognizer)
@@ -67,12 +52,15 @@ def test_search_order_env_then_project_then_data_dir(tmp_path, monkeypatch):
     assert find_vosk_model() == KOREAN.resolve()
 
 
-def test_a_folder_of_models_prefers_english(tmp_path):
+def test_picks_the_model_that_models_list_marks_in_use(tmp_path, monkeypatch):
     shelf = tmp_path / "shelf"
-    _skeleton(shelf / "vosk-model-small-de-0.15")
-    english = _skeleton(shelf / "vosk-model-small-en-us-0.15")
     _skeleton(shelf / "vosk-model-small-fr-0.22")
-    assert find_vosk_model(shelf) == english.resolve()
+    _skeleton(shelf / "vosk-model-small-en-us-0.15")
+    monkeypatch.setenv("VOSK_MODEL_PATH", str(shelf))
+    chosen = find_vosk_model()
+    assert chosen == vosk_models.find_models()[0].path.resolve()
+    assert chosen.name == "vosk-model-small-en-us-0.15"  # first by name
+    assert find_vosk_model(shelf) == chosen  # an explicit folder of models works the same way
 
 
 def test_explicit_paths_must_hold_a_model(tmp_path):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voice_cecert import paths
 from voice_cecert.asr.endpointed import DEFAULT_TRAILING_SILENCE, EndpointedRecognizer
 from voice_cecert.errors import UserError
+from voice_cecert.vosk_models import find_models
 
 if TYPE_CHECKING:
     from voice_cecert.config import Settings
@@ -23,30 +23,11 @@ HOW_TO_GET_A_MODEL = (
 )
 
 
-def is_vosk_model(folder: Path) -> bool:
-    """The files vosk cannot start without: acoustic model, feature config, decoding graph."""
-    graph = folder / "graph"
-    has_graph = (graph / "HCLG.fst").is_file() or (graph / "HCLr.fst").is_file()
-    return (folder / "am" / "final.mdl").is_file() and (folder / "conf").is_dir() and has_graph
-
-
-def _model_in(folder: Path) -> Path | None:
-    """`folder` itself if it is a model, else its best model subfolder (English first)."""
-    if not folder.is_dir():
-        return None
-    if is_vosk_model(folder):
-        return folder
-    try:
-        candidates = sorted(p for p in folder.iterdir() if p.is_dir() and is_vosk_model(p))
-    except OSError:
-        return None
-    english = [p for p in candidates if "-en" in p.name.lower()]
-    return (english or candidates or [None])[0]
-
-
 def find_vosk_model(explicit: str | Path | None = None) -> Path | None:
-    """The vosk model to use, or None. Order: explicit path (from a flag or the settings
-    file), VOSK_MODEL_PATH, <project>/models/*, <user data dir>/models/*.
+    """The vosk model to use, or None: the explicit path (from a flag or the settings file),
+    else the first model `voice_cecert.vosk_models.find_models` lists (VOSK_MODEL_PATH,
+    <project>/models/*, <user data dir>/models/*), the same one `voice-cecert models list`
+    marks "in use".
 
     An explicit path that holds no model is an error rather than a silent fallback: the user
     asked for that model.
@@ -55,17 +36,14 @@ def find_vosk_model(explicit: str | Path | None = None) -> Path | None:
         folder = Path(explicit).expanduser()
         if not folder.exists():
             raise UserError(f"the vosk model path {folder} does not exist.")
-        found = _model_in(folder)
-        if found is None:
+        found = find_models([folder])
+        if not found:
             raise UserError(
                 f"{folder} is not a vosk model folder (it needs am/final.mdl, conf/ and graph/)."
             )
-        return found.resolve()
-    for folder in paths.model_search_dirs():
-        found = _model_in(folder)
-        if found is not None:
-            return found.resolve()
-    return None
+        return found[0].path.resolve()
+    found = find_models()
+    return found[0].path.resolve() if found else None
 
 
 def make_recognizer(
