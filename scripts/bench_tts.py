@@ -45,6 +45,12 @@ def measure(speaker: Pyttsx3Speaker, player: RecordingPlayer, kind: str, arg: st
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--portaudio",
+        action="store_true",
+        help="also time whole say() calls through the real SoundDevicePlayer; on a device that "
+        "does not pace playback (ALSA null/file) that is an upper bound on time to first sample",
+    )
     args = parser.parse_args()
     player = RecordingPlayer()
     started = time.perf_counter()
@@ -61,6 +67,24 @@ def main() -> int:
             f"{label:<24} {audio_s:>8.2f} {statistics.median(times):>10.1f} "
             f"{p95:>8.1f} {times[-1]:>8.1f}"
         )
+    if args.portaudio:
+        from voice_cecert.audio_out import SoundDevicePlayer, output_device_name
+
+        device = SoundDevicePlayer()
+        real = Pyttsx3Speaker(player=device)
+        print(f"through SoundDevicePlayer on '{output_device_name()}' (whole say() call):")
+        for label, kind, arg in CASES[:1]:
+            times = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                real.say(arg) if kind == "say" else real.cue(arg, 4.0)
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+            print(
+                f"{label:<24} {'':>8} {statistics.median(times):>10.1f} "
+                f"{p95:>8.1f} {times[-1]:>8.1f}"
+            )
     return 0
 
 
