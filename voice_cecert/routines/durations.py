@@ -37,11 +37,11 @@ def parse_duration(value: object) -> float:
 
 
 def spoken_duration(seconds: float) -> str:
-    """'two minutes', '90 seconds': how the app says a length back to the user."""
+    """'two minutes', '90 seconds', 'about 2 minutes': how the app says a length back."""
     seconds = round(seconds)
     if seconds >= 60 and seconds % 60 == 0:
         minutes = seconds // 60
         return "one minute" if minutes == 1 else f"{minutes} minutes"
-    if seconds > 120:
-        return f"about {round(seconds / 60)} minutes"
-    return f"{seconds} seconds"
+    if seconds <= 90:
+        return f"{seconds} seconds"
+    return f"about {round(seconds / 60)} minutes"
