@@ -15,7 +15,7 @@ def test_doctor_on_this_machine_warns_about_devices_and_still_runs(capfd):
     code, lines, summary, err = doctor(capfd)
     assert code == 0, lines
     assert lines["microphone"].startswith("microphone: warning: no microphone found")
-    assert "voice-cecert --text" in lines["microphone"]
+    assert "voice-cecert assistant --text" in lines["microphone"]
     assert lines["audio output"].startswith("audio output: warning: no audio output device")
     assert "-> fix:" in lines["audio output"]
     assert lines["speech engine"].startswith("speech engine: ok (pyttsx3 with espeak-ng")

@@ -22,7 +22,7 @@ from voice_cecert.audio_out import NoOutputDevice, output_device_name
 from voice_cecert.errors import UserError
 
 ORDER = 90
-TEXT_MODE = "use text mode: voice-cecert --text"
+TEXT_MODE = "use text mode: voice-cecert assistant --text"
 
 
 @dataclass(frozen=True)
