@@ -214,9 +214,7 @@ class Stack:
         if self.korean:
             self.recognizer.set_grammar(None)
             return
-        wanted = self.matcher.intents.resolve(names)
-        phrases = [t for n, t in self.matcher.intents.sentences if n in wanted]
-        self.recognizer.set_grammar(phrases)
+        self.recognizer.set_grammar(state_grammar(names, self.matcher))
 
     def _matched(self, transcript: Any) -> tuple[Any, Any, float] | None:
         if transcript is None:
@@ -233,6 +231,17 @@ class Stack:
 
     def reset(self) -> None:
         self.recognizer.reset()
+
+
+def state_grammar(names: frozenset[str], matcher: Any) -> Any:
+    """The app's grammar for a state (JSGF + filler words) when the intents package has one;
+    else the plain expanded sentences of the allowed intents."""
+    try:
+        from voice_cecert.intents.grammar import build_grammar
+    except ImportError:
+        wanted = matcher.intents.resolve(names)
+        return [t for n, t in matcher.intents.sentences if n in wanted]
+    return build_grammar(names, matcher.intents)
 
 
 def korean_model() -> str:
