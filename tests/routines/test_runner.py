@@ -246,3 +246,21 @@ def test_unknown_control_is_rejected(make_runner):
     runner, _ = make_runner("- say: Hi.\n")
     with pytest.raises(ValueError, match="unknown control"):
         runner.control("dance")
+
+
+def test_controls_from_other_threads_mid_breathing_on_real_clock(make_runner, speaker):
+    runner, _ = make_runner("- breathe: 1-1\n  cycles: 2\n  cues: silent\n")
+    real = Runner(runner.routine, speaker, MonotonicClock(), options=RunOptions(pace=0.5))
+    timers = [
+        threading.Timer(0.3, real.control, args=("slower",)),
+        threading.Timer(0.7, real.control, args=("pause",)),
+        threading.Timer(1.0, real.control, args=("resume",)),
+    ]
+    start = time.monotonic()
+    for timer in timers:
+        timer.start()
+    result = real.run()
+    elapsed = time.monotonic() - start
+    # 0.5 s phases; at 0.3 s the rest of phase 1 and all later phases x1.25; 0.3 s paused.
+    assert result.completed
+    assert elapsed == pytest.approx(0.55 + 0.625 + 0.3 + 0.625 * 2, abs=0.1)
