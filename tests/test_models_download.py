@@ -163,3 +163,25 @@ def test_a_real_vosk_model_survives_download_and_loads(server):
     recognizer = vosk.KaldiRecognizer(vosk.Model(str(target)), 16000)
     recognizer.AcceptWaveform(b"\0\0" * 16000)
     assert '"text"' in recognizer.FinalResult()
+
+
+class _CutOff(_Quiet):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b"PK\x03\x04" + b"\0" * 5000)  # then the connection drops
+
+
+def test_a_cut_off_download_leaves_nothing(tmp_path):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CutOff)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/vosk-model-x.zip"
+        with pytest.raises(UserError, match="download failed") as err:
+            models_download.download(url, progress=False)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert "\n" not in str(err.value)
+    assert leftovers(models_download.models_dir()) == []

@@ -86,6 +86,7 @@ class _AudioSpeaker:
         self._base_volume = float(volume)
         self._rate_factor = 1.0
         self._volume_factor = 1.0
+        tts.ensure_engine()
         self._voice = tts.resolve_voice(voice)
         self._cue_mode = _check_cue_mode(cue_mode)
         self._stop = threading.Event()

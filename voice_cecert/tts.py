@@ -152,6 +152,12 @@ def synthesize(text: str, rate_wpm: int = 165, voice: str = "") -> Synthesis:
     return _run(_synthesize, text, rate_wpm, voice)
 
 
+def ensure_engine() -> None:
+    """Start the engine now (TtsUnavailable if it cannot), so a missing espeak-ng is found when
+    a speaker is made, not in the middle of a practice."""
+    _run(_get_engine)
+
+
 def _voices() -> list[VoiceInfo]:
     found = []
     for v in _get_engine().getProperty("voices"):
