@@ -9,7 +9,6 @@ import pytest
 from voice_cecert.assistant import IntentsAdapter
 from voice_cecert.dialogue import (
     AnswerExpected,
-    CheckinGiven,
     Dialogue,
     DialogueConfig,
     RoutineEnded,
@@ -274,17 +273,26 @@ def test_two_high_intensity_checkins_in_a_row_trigger_safety(s):
     assert "nine" in s.d.grammar() and "start a breathing break" not in s.d.grammar()
     s.hear("9")
     assert s.host.calls[-1] == ("answer", 9)
-    s.d.on_event(CheckinGiven("before", 9))
     assert "988" not in " ".join(s.out.lines)
-    s.d.on_event(CheckinGiven("after", 10))
-    assert "988" in s.out.lines[-1] and s.host.calls[-1] == ("stop",)
+    s.d.on_event(AnswerExpected("checkin"))
+    said = s.hear("ten")
+    assert "988" in said and s.host.calls[-1] == ("stop",)
     assert s.d.state is State.IDLE
 
 
 def test_one_high_then_lower_checkin_does_not(s):
     s.hear("start a breathing break")
-    for value in (9, 5, 9):
-        s.d.on_event(CheckinGiven("after", value))
+    for value in ("9", "5", "9"):
+        s.d.on_event(AnswerExpected("checkin"))
+        s.hear(value)
+    assert "988" not in " ".join(s.out.lines)
+
+
+def test_a_nine_to_another_question_is_not_an_intensity(s):
+    s.hear("start a breathing break")
+    for kind in ("number", "checkin"):
+        s.d.on_event(AnswerExpected(kind))
+        s.hear("nine")
     assert "988" not in " ".join(s.out.lines)
 
 

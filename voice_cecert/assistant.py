@@ -211,7 +211,9 @@ class Session:
                     recognizer.reset()
                 listening = now_open
                 if not listening:
-                    continue
+                    # Silence in place of what the microphone heard: nothing is decoded, and
+                    # the recogniser's stream time stays the same as the clock's.
+                    block = bytes(len(block))
             transcript = recognizer.feed(block)
             endpointing.after_block(transcript is not None)
             if transcript is not None:

@@ -110,6 +110,10 @@ def answer_kind(kind: str) -> str:
     return "free"
 
 
+def answer_kind_is_checkin(kind: str | None) -> bool:
+    return (kind or "").lower() in {"checkin", "check-in", "intensity"}
+
+
 # ---- what the dialogue needs from the other stages ---------------------------------------
 
 
@@ -434,9 +438,7 @@ class Dialogue:
                 self.state = State.ROUTINE
                 self._expecting = None
         elif isinstance(event, CheckinGiven):
-            self._intensities.append(event.value)
-            if len(self._intensities) == 2 and min(self._intensities) >= 9:
-                self._crisis()
+            return  # counted when the answer was given (see _answer), before the routine goes on
         elif isinstance(event, RoutineEnded):
             if event.run != self._run or self._routine is None:
                 return  # a run already stopped by the user, or replaced by a newer one
@@ -602,8 +604,14 @@ class Dialogue:
             value = int(answer.slots["seconds"])
         else:
             value = answer.text
+        checkin = answer_kind_is_checkin(self._expecting)
         self._expecting = None
         self.state = State.ROUTINE
+        if checkin and isinstance(value, int):
+            self._intensities.append(value)
+            if len(self._intensities) == 2 and min(self._intensities) >= 9:
+                self._crisis()  # before the routine hears it and moves on
+                return
         self.host.answer(value)
 
     def _crisis(self) -> None:
