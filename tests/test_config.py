@@ -92,6 +92,10 @@ def test_config_command_set_get_show_path(capsys):
     assert run_cli(capsys, "config", "path")[1].strip() == str(config.config_path())
     code, _, err = run_cli(capsys, "config", "set", "rate", "zoom")
     assert code == 2 and err.count("\n") == 1 and "whole number" in err
+    assert run_cli(capsys, "config", "set", "voice", "English (America)")[0] == 0
+    assert config.load_settings().voice == "gmw/en-us"
+    code, _, err = run_cli(capsys, "config", "set", "voice", "no-such-voice")
+    assert code == 2 and "unknown voice" in err
     config.config_path().write_text("rate = [")
     code, _, err = run_cli(capsys, "config", "show")
     assert code == 2 and "not valid TOML" in err and err.count("\n") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 
 from voice_cecert import config
@@ -49,6 +50,12 @@ def _get(args: argparse.Namespace) -> int:
 
 def _set(args: argparse.Namespace) -> int:
     value = config.parse_value(args.key, args.value)
+    if args.key == "voice" and value:
+        from voice_cecert import tts
+
+        # espeak-ng would silently ignore a wrong name; without an engine, doctor reports it
+        with contextlib.suppress(tts.TtsUnavailable):
+            value = tts.resolve_voice(value)
     settings = config.load_settings().with_overrides(**{args.key: value})
     path = config.save_settings(settings)
     print(f"{args.key} = {_text(value)} (saved in {path})")
