@@ -50,3 +50,12 @@ def test_doctor_fails_when_vosk_is_required_but_the_model_is_bad(capfd, tmp_path
     recognition = lines["speech recognition"]
     assert recognition.startswith("speech recognition: problem: the configured engine (vosk)")
     assert err == ""  # Kaldi's own error line is kept off the screen reader's output
+
+
+def test_doctor_reports_a_model_path_that_is_not_a_model(capfd, tmp_path):
+    config.save_settings(config.Settings(model_path=str(tmp_path)))
+    code, lines, _, _ = doctor(capfd)
+    assert code == 1
+    assert lines["vosk model"].startswith("vosk model: problem: model_path:")
+    assert "is not a vosk model folder" in lines["vosk model"]
+    assert "-> fix: voice-cecert models use PATH" in lines["vosk model"]

@@ -15,9 +15,8 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from voice_cecert import config, paths, tts, vosk_models
+from voice_cecert import config, paths, tts
 from voice_cecert.audio_out import NoOutputDevice, output_device_name
 from voice_cecert.errors import UserError
 
@@ -156,26 +155,25 @@ def check_vosk(settings: config.Settings | None) -> Check:
         import vosk
     except Exception as exc:
         return Check("vosk", "warning", f"not installed ({exc})", "pip install vosk")
+    from voice_cecert.asr.select import find_vosk_model  # the choice the assistant makes
+
     configured = settings.model_path if settings else ""
-    if configured:
-        path = Path(configured).expanduser()
-        if not vosk_models.is_vosk_model(path):
-            return Check(
-                "vosk model",
-                "problem",
-                f"model_path {path} is not a vosk model folder",
-                'voice-cecert models use PATH, or voice-cecert config set model_path ""',
-            )
-    else:
-        found = vosk_models.find_models()
-        if not found:
-            return Check(
-                "vosk model",
-                "warning",
-                "none found (pocketsphinx is used instead)",
-                "voice-cecert models download small-en-us (optional, 40 MB, better accuracy)",
-            )
-        path = found[0].path
+    try:
+        path = find_vosk_model(configured or None)
+    except UserError as exc:
+        return Check(
+            "vosk model",
+            "problem",
+            f"model_path: {exc}".rstrip("."),
+            'voice-cecert models use PATH, or voice-cecert config set model_path ""',
+        )
+    if path is None:
+        return Check(
+            "vosk model",
+            "warning",
+            "none found (pocketsphinx is used instead)",
+            "voice-cecert models download small-en-us (optional, 40 MB, better accuracy)",
+        )
     vosk.SetLogLevel(-1)
     try:
         with _quiet_stderr():  # Kaldi prints its errors straight to file descriptor 2
