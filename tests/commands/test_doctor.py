@@ -59,3 +59,13 @@ def test_doctor_reports_a_model_path_that_is_not_a_model(capfd, tmp_path):
     assert lines["vosk model"].startswith("vosk model: problem: model_path:")
     assert "is not a vosk model folder" in lines["vosk model"]
     assert "-> fix: voice-cecert models use PATH" in lines["vosk model"]
+
+
+def test_doctor_warns_about_a_settings_file_others_can_read(capfd):
+    path = config.save_settings(config.Settings(rate=150))
+    path.chmod(0o644)
+    code, lines, _, _ = doctor(capfd)
+    assert code == 0
+    assert lines["settings"] == (
+        f"settings: warning: {path} is readable by others (644) -> fix: chmod 600 {path}"
+    )

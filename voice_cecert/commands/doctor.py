@@ -58,6 +58,11 @@ def check_settings() -> tuple[Check, config.Settings | None]:
         return Check(
             "settings", "warning", f"unknown keys ignored: {', '.join(unknown)}", f"edit {path}"
         ), settings
+    if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        return Check(
+            "settings", "warning", f"{path} is readable by others ({mode:o})", f"chmod 600 {path}"
+        ), settings
     return Check("settings", "ok", where), settings
 
 
