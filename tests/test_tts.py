@@ -59,3 +59,15 @@ def test_voices_resolve_by_id_short_id_or_name():
 def test_synthesis_does_not_print_on_stdout(capfd):
     tts.synthesize("quiet please")
     assert capfd.readouterr().out == ""
+
+
+def test_no_temp_audio_is_left_behind():
+    import glob
+    import os
+    import tempfile
+
+    pattern = os.path.join(tempfile.gettempdir(), "vc-tts-*")
+    before = set(glob.glob(pattern))
+    for text in ("one", "two three"):
+        tts.synthesize(text)
+    assert set(glob.glob(pattern)) == before
