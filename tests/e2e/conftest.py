@@ -57,6 +57,12 @@ class SessionRun:
     def mark(self, text: str) -> synth.Mark:
         return next(m for m in self.marks if m.text == text)
 
+    def __repr__(self) -> str:  # shown when an assertion fails: the whole session, readable
+        said = "\n".join(f"  {s.start:7.2f}-{s.end:7.2f} app: {s.text}" for s in self.said)
+        heard = "\n".join(f"  {end:7.2f} heard: {text!r}" for end, text in self.session.heard)
+        marks = "\n".join(f"  {m.start:7.2f}-{m.end:7.2f} user: {m.text}" for m in self.marks)
+        return f"SessionRun(\n{marks}\n{heard}\n{said}\n)"
+
     @property
     def heard(self) -> list[str]:
         return [text for _, text in self.session.heard]
