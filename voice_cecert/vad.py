@@ -4,6 +4,12 @@ Built on pocketsphinx's per-frame `Vad` (WebRTC-style) decisions rather than its
 `Endpointer`, whose single window/ratio knob cannot express "end after 0.6 s of silence".
 On top of the frame decisions this adds:
 
+- a noise gate: the Vad alone calls steady fan hiss or pink noise at 10 dB SNR "speech" for
+  every frame, in all four of its modes, so an utterance never ends. A frame counts as speech
+  only if the Vad says so *and* its energy is `noise_margin_db` above a running estimate of the
+  background (`NoiseTracker`). On synthetic command sessions mixed with white, pink, brown
+  and babble noise at 30 to 5 dB SNR, the Vad alone cut 26 of 96 mixes correctly and the
+  gated Vad 82 (scripts/bench_endpointer.py; nearly all misses are at 5 dB);
 - onset confirmation: speech starts only when `onset_frames` of the last `onset_window`
   frames are speech, so a click or a cough-length blip does not open an utterance;
 - pre-roll: the frames before the first speech frame are handed over too, so soft word onsets
@@ -26,6 +32,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
 from pocketsphinx import Vad
 
 from voice_cecert.audio import BLOCK_BYTES, BLOCK_SECONDS, SAMPLE_RATE
@@ -34,6 +41,34 @@ LOOSE = Vad.LOOSE
 MEDIUM_LOOSE = Vad.MEDIUM_LOOSE
 MEDIUM_STRICT = Vad.MEDIUM_STRICT
 STRICT = Vad.STRICT
+
+
+class NoiseTracker:
+    """Background level in dB, following the quiet frames.
+
+    Outside speech it is a fast average of frame energy (time constant ~0.3 s), so it settles
+    on the real noise floor, steady or fluctuating; while the gate is open it only creeps up
+    (1.7 dB/s), so a noise that suddenly gets louder cannot hold the gate open for ever.
+    """
+
+    ALPHA = 0.1
+    RISE_DB = 0.05
+
+    def __init__(self, margin_db: float) -> None:
+        self.margin_db = margin_db
+        self.level_db: float | None = None
+
+    def is_loud(self, frame: bytes) -> bool:
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
+        energy = 10.0 * np.log10(float(np.mean(samples * samples)) + 1.0)
+        if self.level_db is None:
+            self.level_db = energy
+        loud = energy > self.level_db + self.margin_db
+        if loud:
+            self.level_db += self.RISE_DB
+        else:
+            self.level_db += (energy - self.level_db) * self.ALPHA
+        return loud
 
 
 @dataclass(frozen=True)
@@ -65,6 +100,7 @@ class Endpointer:
         max_utterance: float = 30.0,
         min_speech: float = 0.15,
         decode_tail: float = 0.3,
+        noise_margin_db: float | None = 5.0,
         mode: int = LOOSE,
     ) -> None:
         if trailing_silence <= 0:
@@ -72,6 +108,7 @@ class Endpointer:
         if not 1 <= onset_frames <= onset_window:
             raise ValueError("need 1 <= onset_frames <= onset_window")
         self._mode = mode
+        self._noise = None if noise_margin_db is None else NoiseTracker(noise_margin_db)
         self._vad = Vad(mode, SAMPLE_RATE, BLOCK_SECONDS)
         if self._vad.frame_bytes != BLOCK_BYTES:  # pragma: no cover - guards a pocketsphinx change
             raise RuntimeError(f"pocketsphinx Vad wants {self._vad.frame_bytes}-byte frames")
@@ -129,6 +166,8 @@ class Endpointer:
         index = self._frames
         self._frames += 1
         speech = bool(self._vad.is_speech(frame))
+        if self._noise is not None:
+            speech = self._noise.is_loud(frame) and speech
         if self._start_frame is None:
             return self._idle(index, frame, speech)
         return self._talking(index, frame, speech)
