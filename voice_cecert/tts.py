@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass
 
@@ -54,6 +55,8 @@ _executor: concurrent.futures.ThreadPoolExecutor | None = None
 _engine = None  # touched only on the worker thread
 _engine_props: dict[str, object] = {}
 _espeak_driver = False
+_default_voice = ""
+_finished = threading.Event()
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -77,7 +80,7 @@ def _quiet(*_args, **_kwargs) -> None:
 
 
 def _get_engine():
-    global _engine, _espeak_driver
+    global _engine, _espeak_driver, _default_voice
     if _engine is None:
         try:
             import pyttsx3
@@ -88,10 +91,18 @@ def _get_engine():
             if module is not None and driver_module.endswith("espeak"):
                 module.print = _quiet
                 _espeak_driver = True
+            engine.connect("finished-utterance", _on_finished)
+            default = getattr(type(engine.proxy._driver), "_defaultVoice", "")
+            _default_voice = default or str(engine.getProperty("voice") or "")
         except Exception as exc:  # missing libespeak-ng raises OSError, others RuntimeError
             raise TtsUnavailable(f"pyttsx3 could not start: {exc}") from exc
         _engine = engine
+        _engine_props["voice"] = _default_voice
     return _engine
+
+
+def _on_finished(**_kwargs: object) -> None:
+    _finished.set()
 
 
 def _set(engine, name: str, value: object) -> None:
@@ -103,8 +114,9 @@ def _set(engine, name: str, value: object) -> None:
 def _synthesize(text: str, rate_wpm: int, voice: str) -> Synthesis:
     engine = _get_engine()
     _set(engine, "volume", 1.0)  # loudness is applied to the samples, the same way for cues
-    if voice:
-        _set(engine, "voice", voice)
+    # "" means the engine's default voice; set it back explicitly, because the engine is shared
+    # and keeps whatever voice the previous caller chose.
+    _set(engine, "voice", voice or _default_voice)
     text = _CONTROL.sub(" ", text)
     if _espeak_driver:
         # espeak-ng runs asynchronously under pyttsx3 and a rate set between lines is sometimes
@@ -116,8 +128,14 @@ def _synthesize(text: str, rate_wpm: int, voice: str) -> Synthesis:
     fd, path = tempfile.mkstemp(prefix="vc-tts-", suffix=".wav")  # 0600, private
     os.close(fd)
     try:
+        _finished.clear()
         engine.save_to_file(text, path)
         engine.runAndWait()
+        # espeak-ng synthesises on its own thread and pyttsx3's runAndWait can return before it
+        # is done (under load the file was still empty or half written); the driver announces
+        # "finished-utterance" only after the WAV file is closed.
+        if not _finished.wait(SYNTH_TIMEOUT_S - 5):
+            raise TtsUnavailable("the speech engine did not finish the line")
         with wave.open(path, "rb") as wav:
             rate = wav.getframerate()
             frames = wav.readframes(wav.getnframes())
