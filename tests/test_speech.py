@@ -227,3 +227,18 @@ def test_a_failing_sound_card_mid_session_prints_lines_instead(monkeypatch):
     assert out.getvalue() == "Breathe in.\n(breathe out)\nWell done.\n"
     assert notices.getvalue().count("\n") == 1 and "Device unavailable" in notices.getvalue()
     assert not spk.speaking
+
+
+def test_wav_speaker_at_16_khz_and_speaking_during_the_line(tmp_path):
+    clock = FakeClock()
+    spk = WavSpeaker(tmp_path / "16k.wav", clock, sample_rate=16000)
+    seen = []
+    clock.call_at(0.3, lambda: seen.append(spk.speaking))
+    spk.say("Breathe in through the nose.")
+    seen.append(spk.speaking)
+    spk.close()
+    audio, rate = read_wav(tmp_path / "16k.wav")
+    reference = speech.tts.synthesize("Breathe in through the nose.", 165)
+    assert rate == 16000
+    assert abs(len(audio) / rate - reference.seconds) < 0.01
+    assert seen == [True, False]
