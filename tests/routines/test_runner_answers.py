@@ -200,3 +200,38 @@ def test_placeholders_use_saved_answers_or_fallback(make_runner, speaker):
         "Call Sam.",
         "Try b.",
     ]
+
+
+@pytest.mark.parametrize("answer", ["stop", "no thanks"])
+def test_choose_declined_ends_without_next_routine(make_runner, clock, speaker, answer):
+    runner, events = make_runner("- choose: [feelings-check-in, breathing]\n  wait: 30\n")
+    clock.call_at(106.0, lambda: runner.answer(answer))
+    result = runner.run()
+    assert result.completed and result.next_routine is None
+    assert clock.now() == pytest.approx(106.0)
+    assert kinds(events, "chosen") == []
+
+
+def test_typed_skip_skips_the_question(make_runner, clock, speaker):
+    runner, _ = make_runner(YES_NO)
+    clock.call_at(104.0, lambda: runner.answer("skip"))
+    runner.run()
+    assert speaker.said() == ["Shall we go on?", "No answer.", "After."]
+    assert speaker.when("No answer.") == pytest.approx(104.0)
+
+
+def test_two_controls_queued_together_while_paused_are_both_applied(make_runner, clock, speaker):
+    runner, _ = make_runner("- pause: 60\n- say: After.\n")
+
+    def pause_then_two() -> None:
+        runner.control("pause")
+
+    def slower_and_resume() -> None:
+        runner.control("slower")
+        runner.control("resume")
+
+    clock.call_at(110.0, pause_then_two)
+    clock.call_at(120.0, slower_and_resume)
+    runner.run()
+    # 50 s were left at the pause; resumed at 120 with pace x1.25 -> 62.5 s more.
+    assert speaker.when("After.") == pytest.approx(182.5)

@@ -63,6 +63,8 @@ CONTROLS = frozenset(
 RETIMING = frozenset({"slower", "faster", "shorter", "longer", "duration", "pattern"})
 NO_ANSWER = None  # what `answer()` takes for "skip the question" / end of input
 _YES = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "please", "yes please", "i would"}
+_SKIP = {"skip", "pass", "next", "skip it", "skip this"}
+_DECLINE = {"stop", "no", "no thanks", "none", "neither", "nothing", "not now"}
 _NO = {"no", "n", "nope", "no thanks", "not really", "not now", "i would not"}
 _NUMBER_WORDS = {
     w: i
@@ -342,11 +344,12 @@ class Runner:
         """Stay paused until resume (or a jump); the clock's deadlines move on by the pause."""
         paused_at = self.clock.now()
         while True:
-            self.clock.wait_until(self.clock.now() + 3600.0, self._wake)
-            self._wake.clear()
             try:
                 name, value = self._queue.get_nowait()
             except queue.Empty:
+                # Only wait when the queue is empty: two controls may share one wake-up.
+                self.clock.wait_until(self.clock.now() + 3600.0, self._wake)
+                self._wake.clear()
                 continue
             if name == "answer":
                 self._take_answer(value)
@@ -357,6 +360,9 @@ class Runner:
                 break
             if name in INTERRUPTING:
                 self._emit("resumed")  # stop/skip/back/repeat end the pause as well
+            # Bring the deadline up to now first, so "slower" scales what was left at the pause.
+            self._shift_after_pause(paused_at)
+            paused_at = self.clock.now()
             self._apply(name, value)
         self._shift_after_pause(paused_at)
         self._emit("resumed")
@@ -436,7 +442,7 @@ class Runner:
             if remaining <= 0 and not self._expecting.answers:
                 return None
             raw = self._await(kind, max(0.0, remaining), options)
-            if raw is None:
+            if raw is None or (isinstance(raw, str) and _words(raw) in _SKIP):
                 return None
             parsed = parse(raw)
             if parsed is not None:
@@ -515,11 +521,13 @@ class Runner:
             self._say(templates.render(phrases()["choose"], {"options": spoken}), template=False)
 
         def parse(value: Any) -> str | None:
+            if isinstance(value, str) and _words(value) in _DECLINE:
+                return ""  # a clear "no thanks": end here without a next routine
             return _pick(value, step.options, titles)
 
         chosen = self._ask_loop("choose", step.wait, parse, None, options=titles)
         self._expecting = None
-        if chosen is not None:
+        if chosen:
             self._next_routine = chosen
             self._emit("chosen", value=chosen)
 
