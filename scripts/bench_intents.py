@@ -232,7 +232,17 @@ class Stack:
         return self._matched(self.recognizer.flush())
 
     def reset(self) -> None:
+        """Start a new stream: each rendering stands for a separate moment of use.
+
+        The endpointer's noise tracker is forgotten too (`reset()` keeps it on purpose, for a
+        live stream). Otherwise the next rendering's noise would arrive like a fan switched
+        on mid-session, and the tracker's slow rise (made so loud noise cannot hold the gate
+        open for ever) would be measured instead of steady-state noise.
+        """
         self.recognizer.reset()
+        tracker = getattr(self.recognizer.endpointer, "_noise", None)
+        if tracker is not None:
+            tracker.level_db = None  # the tracker's own "nothing heard yet" state
 
 
 def state_grammar(names: frozenset[str], matcher: Any) -> Any:
@@ -305,6 +315,7 @@ def worker(args: argparse.Namespace) -> None:
     summary = {
         "engine": args.engine,
         "condition": args.condition,
+        "step": args.step,
         "engine_name": stack.name,
         "load_s": load_s,
         "import_and_load_s": time.perf_counter() - t_ready0,
@@ -409,7 +420,10 @@ def summarise(items: dict[str, Item], rows: list[dict[str, Any]]) -> dict[tuple,
     for row in rows:
         item = items[row["id"]]
         ok, _ = judge(item, row["events"])
-        for fam in (item.family, "all"):
+        keys = [item.family, "all"]
+        if row["cond"] != "clean" and item.kind != "human":
+            keys.append(f"noise:{item.noise}")
+        for fam in keys:
             g = groups[(row["cond"], fam)]
             g["busy"].append(row["busy"])
             g["audio"].append(row["audio"])
@@ -486,6 +500,24 @@ def table(run: dict[str, Any], korean: bool) -> list[str]:
             lines.append(
                 f"| {cond} | {fam} | {acc} | {fa} | {fah} | {lat} | {wait} | "
                 f"{fmt(r['rtf'], '.3f')} |"
+            )
+    return lines
+
+
+def noise_table(run: dict[str, Any]) -> list[str]:
+    """Acceptance and false acceptance per noise kind: which noises break the endpointer."""
+    lines = [
+        "| condition | noise | command acceptance | never endpointed | false accept (synthetic) |",
+        "|---|---|---|---|---|",
+    ]
+    for cond in CONDITIONS[1:]:
+        for kind in NOISE_KINDS:
+            r = run["stats"].get((cond, f"noise:{kind}"))
+            if r is None:
+                continue
+            lines.append(
+                f"| {cond} | {kind} | {fmt(r['acc'], unit='%')} of {r['n_cmd']} | "
+                f"{r['no_endpoint']} | {fmt(r['fa'], unit='%')} of {r['n_ood']} |"
             )
     return lines
 
@@ -582,7 +614,7 @@ def verdicts(runs: list[dict[str, Any]]) -> list[str]:
 # --------------------------------------------------------------------------- driver
 def run_worker(
     engine: str, condition: str, step: int, manifest: Path, sets: Path, work: Path
-) -> dict[str, Any]:
+) -> None:
     """One engine in a fresh process over every `step`-th rendering, all noise conditions."""
     out = work / f"results-{engine}-{condition}.jsonl"
     conditions = ",".join(CONDITIONS)
@@ -595,19 +627,70 @@ def run_worker(
     done = subprocess.run(cmd, check=False)
     if done.returncode != 0:
         raise SystemExit(f"worker for {engine} (conditioning {condition}) failed")
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
-    summary = json.loads(Path(str(out) + ".summary.json").read_text())
-    print(f"  {engine}/{condition}: {len(rows)} decodes in {time.time() - t0:.0f} s", flush=True)
-    return {"engine": engine, "condition": condition, "rows": rows, "summary": summary}
+    print(f"  {engine}/conditioning {condition}: {time.time() - t0:.0f} s", flush=True)
+
+
+def load_runs(work: Path, items: dict[str, Item]) -> list[dict[str, Any]]:
+    """Every finished worker's results in `work`, pocketsphinx first."""
+    runs = []
+    for summary_file in sorted(work.glob("results-*.jsonl.summary.json")):
+        summary = json.loads(summary_file.read_text())
+        results = Path(str(summary_file).removesuffix(".summary.json"))
+        rows = [json.loads(line) for line in results.read_text().splitlines()]
+        runs.append(
+            {
+                "engine": summary["engine"],
+                "condition": summary["condition"],
+                "step": summary.get("step", 1),
+                "korean": summary["engine"] == "vosk",
+                "rows": rows,
+                "summary": summary,
+                "stats": summarise(items, rows),
+            }
+        )
+    order = {"pocketsphinx": 0, "vosk": 1}
+    return sorted(runs, key=lambda r: (order.get(r["engine"], 2), r["condition"] != "on"))
+
+
+def report(runs: list[dict[str, Any]], items: dict[str, Item], command: str) -> str:
+    kinds = defaultdict(int)
+    for it in items.values():
+        kinds[it.kind] += 1
+    cmds = [it for it in items.values() if it.kind == "cmd"]
+    lines = [
+        f"Command: `{command}` ({time.strftime('%Y-%m-%d', time.gmtime())}, "
+        f"{os.cpu_count()} CPUs shared with other work).",
+        "",
+        f"Test set: {kinds['cmd']} command utterances covering "
+        f"{len({it.intent for it in cmds})} intents, each rendered once (voice family "
+        f"alternating), {kinds['ood']} synthetic out-of-domain sentences, {kinds['human']} "
+        "human recordings (pocketsphinx-testdata) as out-of-domain speech. Voices: "
+        f"{', '.join(FLITE + ESPEAK)}; speeds {SPEEDS}; every rendering also with noise mixed "
+        "at 10 and 5 dB SNR (pink, babble, brown, white in rotation) relative to the speech "
+        "power. Synthetic speech only: not a measure of accuracy on human speech.",
+        "",
+    ]
+    for run in runs:
+        lines += [*table(run, run["korean"]), ""]
+        if not run["korean"] and run["condition"] == "on":
+            lines += ["By noise kind (both voice families):", "", *noise_table(run), ""]
+    compare = compare_table(runs, items)
+    if compare:
+        lines += ["### Audio conditioning on vs off", "", *compare, ""]
+    lines += ["### Targets", "", *verdicts(runs), ""]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="a quarter of the utterances, 1 voice each")
+    p.add_argument("--quick", action="store_true", help="a quarter of the utterances")
     p.add_argument("--engines", default="pocketsphinx,vosk")
     p.add_argument("--no-compare", action="store_true", help="skip the conditioning-off run")
     p.add_argument("--markdown", help="also write the tables to this file")
     p.add_argument("--work", help="folder for rendered audio and raw results (default: temp)")
+    p.add_argument(
+        "--report-only", action="store_true", help="re-read the results in --work, decode nothing"
+    )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     for name in ("engine", "condition", "conditions", "manifest", "sets", "out"):
         p.add_argument(f"--{name}", help=argparse.SUPPRESS)
@@ -618,61 +701,40 @@ def main(argv: list[str] | None = None) -> None:
         worker(args)
         return
     command = "python scripts/bench_intents.py " + " ".join(argv or sys.argv[1:])
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voice-cecert-synth"
-    synth.set_cache_dir(cache)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="vc-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    sets = dialogue_sets()
-    t = time.time()
-    items_list = build_items(args.quick, work, sets)
-    items = {it.id: it for it in items_list}
     manifest = work / "manifest.json"
-    manifest.write_text(json.dumps([asdict(it) for it in items_list]))
-    sets_file = work / "sets.json"
-    sets_file.write_text(json.dumps({k: sorted(v) for k, v in sets.items()}))
-    kinds = defaultdict(int)
-    for it in items_list:
-        kinds[it.kind] += 1
-    print(f"rendered {dict(kinds)} in {time.time() - t:.0f} s into {work}", flush=True)
-
-    runs = []
-    # secondary runs decode a subset: conditioning off one rendering in 3; vosk (free
-    # dictation with a large Korean model, ~6x slower) one in 4, enough for speed and memory
-    for engine in args.engines.split(","):
-        plan = [("on", 1 if engine == "pocketsphinx" else 4)]
-        if engine == "pocketsphinx" and not args.no_compare:
-            plan.append(("off", 3))
-        for condition, step in plan:
-            run = run_worker(engine, condition, step, manifest, sets_file, work)
-            run["korean"] = engine == "vosk"
-            run["step"] = step
-            run["stats"] = summarise(items, run["rows"])
-            runs.append(run)
-
-    lines = [
-        f"Command: `{command}` ({time.strftime('%Y-%m-%d', time.gmtime())}, "
-        f"{os.cpu_count()} CPUs shared with other work).",
-        "",
-        f"Test set: {kinds['cmd']} command renderings of "
-        f"{len({it.text for it in items_list if it.kind == 'cmd'})} utterances covering "
-        f"{len({it.intent for it in items_list if it.kind == 'cmd'})} intents, "
-        f"{kinds['ood']} synthetic out-of-domain sentences, {kinds['human']} human recordings "
-        f"(pocketsphinx-testdata) as out-of-domain speech. Voices: {', '.join(FLITE + ESPEAK)}; "
-        f"speeds {SPEEDS}; noise mixed at 10 and 5 dB SNR (pink, babble, brown, white in "
-        "rotation) relative to the speech power. Synthetic speech only: not a measure of "
-        "accuracy on human speech.",
-        "",
-    ]
-    for run in runs:
-        lines += [*table(run, run["korean"]), ""]
-    compare = compare_table(runs, items)
-    if compare:
-        lines += ["### Audio conditioning on vs off", "", *compare, ""]
-    lines += ["### Targets", "", *verdicts(runs), ""]
-    report = "\n".join(lines)
-    print(report)
+    if args.report_only:
+        if not manifest.exists():
+            raise SystemExit(f"no benchmark results in {work}")
+        command = (work / "command.txt").read_text().strip()
+    else:
+        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        synth.set_cache_dir(cache / "voice-cecert-synth")
+        work.mkdir(parents=True, exist_ok=True)
+        for old in work.glob("results-*"):
+            old.unlink()
+        (work / "command.txt").write_text(command)
+        sets = dialogue_sets()
+        t = time.time()
+        rendered = build_items(args.quick, work, sets)
+        manifest.write_text(json.dumps([asdict(it) for it in rendered]))
+        sets_file = work / "sets.json"
+        sets_file.write_text(json.dumps({k: sorted(v) for k, v in sets.items()}))
+        print(f"rendered {len(rendered)} utterances in {time.time() - t:.0f} s into {work}")
+        # secondary runs decode a subset: conditioning off one rendering in 3; vosk (free
+        # dictation with a large Korean model, ~3x slower) one in 5, enough for speed and memory
+        for engine in args.engines.split(","):
+            run_worker(
+                engine, "on", 1 if engine == "pocketsphinx" else 5, manifest, sets_file, work
+            )
+            if engine == "pocketsphinx" and not args.no_compare:
+                run_worker(engine, "off", 3, manifest, sets_file, work)
+    items = {d["id"]: Item(**d) for d in json.loads(manifest.read_text())}
+    runs = load_runs(work, items)
+    text = report(runs, items, command)
+    print(text)
     if args.markdown:
-        Path(args.markdown).write_text(report)
+        Path(args.markdown).write_text(text)
     FAILURES.write_text(failures_md(runs, items, command))
     print(f"failures written to {FAILURES}")
 
