@@ -76,7 +76,7 @@ def test_an_empty_voice_goes_back_to_the_default_after_another_caller_chose_one(
     other = tts.synthesize(text, voice=tts.resolve_voice("fr")).seconds
     again = tts.synthesize(text).seconds
     assert abs(other - first) > 0.1  # a French voice reads English quite differently
-    assert abs(again - first) < 0.03
+    assert abs(again - first) < 0.06  # espeak-ng jitters by up to ~15 ms
 
 
 def test_a_long_text_is_synthesised_whole():
