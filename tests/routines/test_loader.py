@@ -114,3 +114,20 @@ def test_unknown_builtin_id_suggests_closest():
 def test_every_builtin_routine_is_valid(routine_id):
     _, problems = loader.validate_path(loader.DATA_DIR / f"{routine_id}.yaml")
     assert [str(p) for p in problems] == []
+
+
+def test_empty_breathe_uses_default_pattern(tmp_path):
+    text = GOOD.replace("  - breathe: 4-7-8\n    cycles: 4\n", "  - breathe:\n    cycles: 4\n")
+    routine = loader.load_file(write(tmp_path, text))
+    assert routine.steps[2].pattern.name == "coherent"
+
+
+@pytest.mark.parametrize("routine_id", sorted(loader.builtin_ids()))
+def test_every_routine_shows_as_numbered_text(routine_id):
+    from voice_cecert.routines.script_text import script_lines
+
+    routine = loader.load(routine_id)
+    lines = script_lines(routine)
+    assert lines[0] == f"{routine.title} ({routine.id})"
+    numbered = [ln for ln in lines if ln[:1].isdigit() and "." in ln.split(" ")[0]]
+    assert len(numbered) == len(routine.steps)

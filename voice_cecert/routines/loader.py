@@ -167,7 +167,7 @@ class _FileCheck:
         return Pause(seconds, cue, data.get("adjustable", True), line=line)
 
     def _build_breathe(self, data: dict, path: tuple, label: str, line: int) -> Breathe | None:
-        name = str(data.get("breathe", "coherent"))
+        name = str(data.get("breathe") or "coherent")
         pattern = patterns.presets().get(name)
         if pattern is None:
             try:
