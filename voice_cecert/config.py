@@ -20,8 +20,8 @@ from typing import Any
 import tomli_w
 
 from voice_cecert import paths
-from voice_cecert.atomic_write import write_bytes_atomic
 from voice_cecert.errors import UserError
+from voice_cecert.files import write_private_atomic
 
 CONFIG_NAME = "config.toml"
 
@@ -177,4 +177,5 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             raw.pop(f.name, None)
         else:
             raw[f.name] = value
-    return write_bytes_atomic(path, tomli_w.dumps(raw).encode("utf-8"))
+    write_private_atomic(path, tomli_w.dumps(raw))
+    return path

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Protocol, TextIO, runtime_checkable
 import numpy as np
 
 from voice_cecert import tones, tts
-from voice_cecert.atomic_write import write_wav_atomic
 from voice_cecert.audio_out import NoOutputDevice, Player, SoundDevicePlayer
 from voice_cecert.clock import Clock, FakeClock
 from voice_cecert.errors import UserError
+from voice_cecert.wav_file import write_wav_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
