@@ -7,6 +7,8 @@ time. Why save_to_file: pyttsx3 2.99's Linux driver plays `say()` through a bloc
 that cannot be interrupted and speaks only one queued message per runAndWait (pyttsx3 issues
 #419, #440). Writing each line to a private temp file (deleted right after reading) gives us the
 samples, and our own Player makes them stoppable. A short line takes about 10 ms here.
+All pyttsx3 use in the app goes through this module (pyttsx3.init() hands every caller the same
+engine, so a second user elsewhere would share it across threads).
 """
 
 from __future__ import annotations
