@@ -100,3 +100,41 @@ def test_render_needs_wav_name(tmp_path):
     result = cli("render", "breathing", "--out", str(tmp_path / "x.mp3"))
     assert result.returncode == 2
     assert "must name a .wav file" in result.stderr
+
+
+def test_render_shows_progress_bar_on_a_terminal(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    # A new pty has no size (0x0), which tqdm draws as an empty bar; a real terminal has one.
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    out = tmp_path / "t.wav"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "voice_cecert", "render", "task-positive", "--out", str(out)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            text=True,
+            timeout=60,
+        )
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(primary)
+    assert result.returncode == 0
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert "render task-positive" in terminal and "s/s" in terminal
+    assert "s/s" not in result.stdout  # the bar goes to the terminal's stderr only
