@@ -14,7 +14,7 @@ import pytest
 from voice_cecert import tones, tts
 from voice_cecert.commands.render import render
 from voice_cecert.config import Settings
-from voice_cecert.routines import loader
+from voice_cecert.routines import loader, patterns
 from voice_cecert.routines.plan import plan
 from voice_cecert.routines.runner import RunOptions
 from voice_cecert.speech import cue_seconds
@@ -42,6 +42,7 @@ def tone_length(kind: str, seconds: float) -> float:
         ("feelings-check-in", RunOptions()),
         ("mindful-moment", RunOptions()),
         ("breathing", RunOptions(pace=1 / 1.5, speech_rate=1.5, length_seconds=60)),
+        ("breathing", RunOptions(cues="tones", pattern=patterns.presets()["4-7-8"])),
     ],
 )
 def test_wav_length_matches_plan(tmp_path, routine_id, options):
@@ -61,7 +62,9 @@ def test_wav_length_matches_plan(tmp_path, routine_id, options):
         measured_speech(rate),
         pace=options.pace,
         length=(options.length_seconds / routine.length) if options.length_seconds else 1.0,
+        pattern=options.pattern,
         tone_seconds=tone_length,
+        cues=options.cues,
     )
     assert planned.speech > 1.0  # the plan really counts speech
     assert wav_seconds == pytest.approx(planned.seconds, rel=0.02)

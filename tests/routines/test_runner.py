@@ -264,3 +264,15 @@ def test_controls_from_other_threads_mid_breathing_on_real_clock(make_runner, sp
     # 0.5 s phases; at 0.3 s the rest of phase 1 and all later phases x1.25; 0.3 s paused.
     assert result.completed
     assert elapsed == pytest.approx(0.55 + 0.625 + 0.3 + 0.625 * 2, abs=0.1)
+
+
+def test_cues_option_overrides_adjustable_breathing_only(make_runner, clock, speaker):
+    text = "- breathe: 4-6\n  cycles: 1\n- breathe: 4-6\n  cycles: 1\n  adjustable: false\n"
+    runner, _ = make_runner(text, options=RunOptions(cues="tones"))
+    runner.run()
+    assert [(kind, text) for _, kind, text in speaker.log] == [
+        ("cue", "inhale"),
+        ("cue", "exhale"),
+        ("say", "Breathe in"),
+        ("say", "Breathe out"),
+    ]

@@ -36,6 +36,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--length", help="about how long the routine should take, e.g. 3m or 90s")
     parser.add_argument(
+        "--cues",
+        choices=("spoken", "tones", "silent"),
+        help="breathing cues: spoken words, tones only, or silent (default: the routine's own)",
+    )
+    parser.add_argument(
         "--pattern",
         help="breathing pattern: box, 4-7-8, coherent, extended-exhale, a saved "
         "name, or seconds like 4-6",
@@ -56,7 +61,11 @@ def options_from(args: argparse.Namespace) -> RunOptions:
             raise UserError("--length must be more than zero")
     pattern = PatternBook().get(args.pattern) if args.pattern else None
     return RunOptions(
-        pace=1.0 / args.speed, length_seconds=length, pattern=pattern, speech_rate=args.speed
+        pace=1.0 / args.speed,
+        length_seconds=length,
+        pattern=pattern,
+        speech_rate=args.speed,
+        cues=args.cues,
     )
 
 

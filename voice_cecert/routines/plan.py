@@ -50,9 +50,10 @@ def plan(
     pattern: BreathPattern | None = None,
     phrases: dict | None = None,
     tone_seconds: Callable[[str, float], float] | None = None,
-    cue_mode: str = "spoken",
+    cues: str | None = None,
 ) -> Plan:
-    """Planned seconds for a silent run; the knobs match RunOptions (pace, length, pattern)."""
+    """Planned seconds for a silent run; the knobs match RunOptions (pace, length, pattern,
+    cues)."""
     words = phrases or runner_phrases()
     lines: list[str] = []
     t = 0.0
@@ -94,6 +95,7 @@ def plan(
                     wait(total)
             elif isinstance(step, Breathe):
                 p = pattern if (pattern is not None and step.adjustable) else step.pattern
+                mode = cues if (cues is not None and step.adjustable) else step.cues
                 cycles = step.planned_cycles(p, length)
                 step_pace = pace if step.adjustable else 1.0
                 deadline = t
@@ -108,10 +110,10 @@ def plan(
                         if seconds <= 0:
                             continue
                         deadline += seconds * step_pace
-                        if step.cues == "spoken":
+                        if mode == "spoken":
                             lines.append(words[key][phase])
                             cue = speech_seconds(words[key][phase], True)
-                        elif step.cues == "tones" and tone_seconds is not None:
+                        elif mode == "tones" and tone_seconds is not None:
                             asked = seconds * step_pace
                             if phase == "hold":
                                 asked = min(asked, HOLD_TONE_SECONDS)

@@ -33,6 +33,7 @@ from voice_cecert.routines.model import (
     BreathPattern,
     CheckIn,
     Choose,
+    CueMode,
     Pause,
     Record,
     Routine,
@@ -91,6 +92,7 @@ class RunOptions:
     pattern: BreathPattern | None = None
     speech_rate: float = 1.0
     volume: float = 1.0
+    cues: CueMode | None = None  # overrides the cue mode of adjustable breathe steps
 
 
 @functools.cache
@@ -556,6 +558,7 @@ class Runner:
         done = 0
         while True:
             pattern = self._pattern if (step.adjustable and self._pattern) else step.pattern
+            mode = self.options.cues if (step.adjustable and self.options.cues) else step.cues
             length = self.length if step.adjustable else 1.0
             if done >= step.planned_cycles(pattern, length):
                 break
@@ -570,9 +573,9 @@ class Runner:
                     continue
                 pace = self.pace if step.adjustable else 1.0
                 self._begin_phase(t + seconds * pace, ("pace",) if step.adjustable else ())
-                if step.cues == "spoken":
+                if mode == "spoken":
                     self._say(phrases()[words][phase], cue=True)
-                elif step.cues == "tones":
+                elif mode == "tones":
                     tone = (
                         min(seconds * pace, HOLD_TONE_SECONDS)
                         if phase == "hold"
