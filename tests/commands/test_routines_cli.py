@@ -74,3 +74,8 @@ def test_save_pattern_then_list_it():
     bad = cli("routines", "save-pattern", "late", "40-6")
     assert bad.returncode == 2
     assert bad.stderr.strip() == "voice-cecert: inhale of 40s is outside 1-20s"
+
+
+def test_show_says_default_length_once():
+    out = cli("routines", "show", "breathing").stdout.splitlines()
+    assert out[1] == "Parasympathetic recovery. Default length: 2 minutes."

@@ -74,7 +74,7 @@ def script_lines(routine: Routine) -> list[str]:
     lines = [
         f"{routine.title} ({routine.id})",
         f"{ELEMENT_TITLES.get(routine.element, routine.element)}. "
-        f"About {spoken_duration(routine.length)}.",
+        f"Default length: {spoken_duration(routine.length)}.",
         routine.summary,
         "",
     ]
