@@ -80,6 +80,7 @@ def test_good_file_builds_every_step_kind_with_defaults(tmp_path):
         ("    if_yes:", "    if_answered:", 15, "'if_answered' does not apply to answer 'yes-no'"),
         ("  - say: Good.", "  - say: Good.\n        cue: x", 17, "unknown field 'cue'"),
         ("id: sample", "id: other", 1, "must match the file name"),
+        ("  - say: Hello.", "  - say: Yes", 7, "put the value in quotes"),
         ("length: 1m30s", "length: 1m30s\nlength: 2m", 6, "duplicate key 'length'"),
         # PyYAML notices an unclosed bracket on the next line.
         ("  - say: Hello.", "  - say: [Hello", 8, "not valid YAML"),

@@ -293,6 +293,11 @@ def _friendly(error: jsonschema.ValidationError) -> str:
         return error.message.replace("is a required property", "is missing")
     if error.validator == "not":
         return "give either 'cycles' or 'seconds', not both"
+    if error.validator == "type" and isinstance(error.instance, bool):
+        return (
+            f"{str(error.instance).lower()} is not {error.validator_value}: put the value in "
+            "quotes (YAML reads yes/no/on/off as true/false)"
+        )
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
     return error.message
