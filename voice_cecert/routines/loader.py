@@ -284,6 +284,9 @@ class _FileCheck:
         return Choose(options, prompt, wait, line=line)
 
 
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "object": "a mapping"}
+
+
 def _friendly(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         allowed = ", ".join(error.schema.get("properties", {}))
@@ -295,7 +298,7 @@ def _friendly(error: jsonschema.ValidationError) -> str:
         return "give either 'cycles' or 'seconds', not both"
     if error.validator == "type" and isinstance(error.instance, bool):
         return (
-            f"{str(error.instance).lower()} is not {error.validator_value}: put the value in "
+            f"{str(error.instance).lower()} is not {_TYPE_WORDS.get(str(error.validator_value), 'text')}: put the value in "
             "quotes (YAML reads yes/no/on/off as true/false)"
         )
     if error.validator == "enum":
