@@ -297,9 +297,10 @@ def _friendly(error: jsonschema.ValidationError) -> str:
     if error.validator == "not":
         return "give either 'cycles' or 'seconds', not both"
     if error.validator == "type" and isinstance(error.instance, bool):
+        wanted = _TYPE_WORDS.get(str(error.validator_value), "text")
         return (
-            f"{str(error.instance).lower()} is not {_TYPE_WORDS.get(str(error.validator_value), 'text')}: put the value in "
-            "quotes (YAML reads yes/no/on/off as true/false)"
+            f"{str(error.instance).lower()} is not {wanted}: put the value in quotes "
+            "(YAML reads yes/no/on/off as true/false)"
         )
     if error.validator == "enum":
         return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
