@@ -18,7 +18,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from voice_cecert import paths, vosk_models
@@ -60,7 +59,6 @@ def download(
     dest: Path | None = None,
     sha256: str | None = None,
     progress: bool = True,
-    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> Path:
     url, folder = resolve(name_or_url)
     dest = dest if dest is not None else models_dir()
@@ -82,7 +80,6 @@ def download(
         Path(part).unlink(missing_ok=True)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    log(f"installed {target}")
     return target
 
 
