@@ -100,6 +100,7 @@ def _fetch(url: str, fh, progress: bool) -> str:
                 disable=not progress,
                 file=sys.stderr,
                 ascii=not sys.stderr.isatty(),  # plain characters for screen readers and logs
+                mininterval=2.0,  # a screen reader re-reads every update: keep them few
             ) as bar:
                 while chunk := response.read(CHUNK):
                     fh.write(chunk)
