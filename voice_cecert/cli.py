@@ -38,17 +38,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
+
+
+def _route_to_assistant(argv: list[str]) -> list[str]:
+    """`voice-cecert` and `voice-cecert --text ...` mean `voice-cecert assistant ...`."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in _TOP_LEVEL_FLAGS):
+        return ["assistant", *argv]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_route_to_assistant(list(sys.argv[1:] if argv is None else argv)))
     handler = getattr(args, "handler", None)
     if handler is None:
-        default = parser._subparsers._group_actions[0].choices.get("assistant")  # type: ignore[union-attr]
-        if default is None:
-            parser.print_help()
-            return 0
-        args = default.parse_args([])
-        handler = args.handler
+        parser.print_help()
+        return 0
     try:
         return int(handler(args) or 0)
     except UserError as exc:
