@@ -687,6 +687,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--engines", default="pocketsphinx,vosk")
     p.add_argument("--no-compare", action="store_true", help="skip the conditioning-off run")
     p.add_argument("--markdown", help="also write the tables to this file")
+    p.add_argument("--failures", default=str(FAILURES), help="where to write the failure list")
     p.add_argument("--work", help="folder for rendered audio and raw results (default: temp)")
     p.add_argument(
         "--report-only", action="store_true", help="re-read the results in --work, decode nothing"
@@ -735,8 +736,8 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text)
-    FAILURES.write_text(failures_md(runs, items, command))
-    print(f"failures written to {FAILURES}")
+    Path(args.failures).write_text(failures_md(runs, items, command))
+    print(f"failures written to {args.failures}")
 
 
 if __name__ == "__main__":
