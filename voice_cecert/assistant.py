@@ -188,6 +188,7 @@ class Session:
         stream_t = 0.0
         listening = push_to_talk is None
         endpointing = Endpointing(recognizer, self.trailing_silence)
+        warm = [g for g in self.dialogue.likely_grammars() if g is not None]
         self.dialogue.greet()
         for block in blocks:
             stream_t += BLOCK_SECONDS
@@ -202,6 +203,11 @@ class Session:
                 recognizer.set_grammar(grammar)
                 applied = grammar
                 endpointing.grammar_changed(grammar)
+            elif warm and self.speech.speaking and not getattr(recognizer, "in_utterance", True):
+                # Compile one grammar of a later state while the app talks (the greeting), so
+                # that changing state later costs no compile time while an answer is due.
+                recognizer.set_grammar(warm.pop())
+                recognizer.set_grammar(applied)  # type: ignore[arg-type]
             if push_to_talk is not None:
                 if push_to_talk.was_pressed and self.dialogue.state is State.SLEEPING:
                     self.dialogue.wake()

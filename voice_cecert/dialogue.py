@@ -347,6 +347,13 @@ class Dialogue:
             phrases = [*phrases, *self._options]
         return phrases
 
+    def likely_grammars(self) -> list[Sequence[str]]:
+        """Grammars of the states a session soon reaches (a routine, its questions, sleep), so
+        the recogniser can prepare them while nothing else is happening."""
+        sets = [ROUTINE_CONTROLS | extra for extra in ANSWER_INTENTS.values()]
+        grammars = [self.matcher.phrases(frozenset(s & self._all_names)) for s in sets]
+        return [*grammars, self._sleep_grammar()]
+
     def _sleep_grammar(self) -> Sequence[str]:
         """The wake phrases with the intents file's filler path (so that other speech decodes
         to filler rather than to the wake phrase); a custom wake phrase on its own otherwise."""
@@ -489,7 +496,7 @@ class Dialogue:
             self.say(self.msg.pick("reprompt"))
             return
         self._misses = 0
-        options = [self._spoken_name(name) for name in self._likely(text)]
+        options = [self.spoken_name(name) for name in self._likely(text)]
         self.say(self.msg.pick("offer_options", options=spoken_list(options)))
 
     def _likely(self, text: str) -> list[str]:
@@ -507,7 +514,7 @@ class Dialogue:
                 names.append(fallback)
         return names[:3]
 
-    def _spoken_name(self, name: str) -> str:
+    def spoken_name(self, name: str) -> str:
         if name in self.msg.data["routine_titles"]:
             return self.msg.title(name)
         if name == "element":
