@@ -132,9 +132,13 @@ def human_recordings() -> list[tuple[str, Path, str]]:
 
 
 def state_for(intent: str, sets: dict[str, frozenset[str]]) -> str:
-    """The dialogue state a user would say this in: the smallest grammar that allows it."""
-    for state in ("yes-no", "number", "sleeping", "idle", "routine"):
-        if intent in sets[state]:
+    """The dialogue state a user would typically say this in: answers while a question is
+    asked, controls while a routine runs, "wake" while asleep, everything else (crisis too,
+    so it faces the largest grammar) when idle."""
+    answers = {"yes-no": ("yes", "no"), "number": ("number",)}
+    order = ("idle",) if intent == "crisis" else ("yes-no", "number", "sleeping", "routine", "idle")
+    for state in order:
+        if intent in sets[state] and intent in answers.get(state, (intent,)):
             return state
     raise SystemExit(f"bench data names intent {intent!r}, which no dialogue state allows")
 
@@ -456,6 +460,33 @@ def summarise(items: dict[str, Item], rows: list[dict[str, Any]]) -> dict[tuple,
     return out
 
 
+def text_only(items: dict[str, Item], sets: dict[str, frozenset[str]]) -> dict[str, Any]:
+    """The matcher alone on the exact words (no audio): separates template gaps from
+    recognition errors. Each utterance text once, judged like a spoken one."""
+    from voice_cecert.intents.matcher import Matcher
+
+    matcher = Matcher()
+    seen: dict[str, Item] = {}
+    for item in items.values():
+        if item.kind != "human":
+            seen.setdefault(item.text, item)
+    acc, fa, failures = [], [], []
+    for item in seen.values():
+        intent = matcher.match(item.text, sets[item.state])
+        event = {
+            "text": item.text,
+            "flushed": False,
+            "intent": None if intent is None else intent.name,
+            "slots": None if intent is None else dict(intent.slots),
+        }
+        ok, desc = judge(item, [event])
+        (acc if item.kind == "cmd" else fa).append(ok)
+        if ok != (item.kind == "cmd"):
+            want = f"{item.intent or 'nothing'} {_slots(item.slots)}".strip()
+            failures.append(f'- "{item.text}" (want {want}, state {item.state}): {desc}')
+    return {"acc": pct(acc), "n_cmd": len(acc), "fa": pct(fa), "n_ood": len(fa), "fail": failures}
+
+
 # --------------------------------------------------------------------------- report
 def fmt(value: float | None, spec: str = ".1f", unit: str = "") -> str:
     return "n/a" if value is None else f"{value:{spec}}{unit}"
@@ -522,13 +553,22 @@ def noise_table(run: dict[str, Any]) -> list[str]:
     return lines
 
 
-def failures_md(runs: list[dict[str, Any]], items: dict[str, Item], command: str) -> str:
+def failures_md(
+    runs: list[dict[str, Any]], items: dict[str, Item], command: str, typed: dict[str, Any]
+) -> str:
     lines = [
         "# Speech-to-intent benchmark: last run's failures",
         "",
         f"Written by `{command}` at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "Synthetic voices only (flite/espeak-ng); not a measure of human speech.",
-        'Each line: utterance [voice, speed, condition, noise kind] heard "..." -> result.',
+        "Each line: utterance [voice, speed, condition, noise kind, dialogue state] "
+        'heard "..." -> result.',
+        "",
+        "## Matcher alone on the exact words (no audio)",
+        "",
+        f"{len(typed['fail'])} wrong: template gaps, and out-of-domain text the matcher takes.",
+        "",
+        *typed["fail"],
         "",
     ]
     for run in runs:
@@ -540,7 +580,7 @@ def failures_md(runs: list[dict[str, Any]], items: dict[str, Item], command: str
         for row in run["rows"]:
             item = items[row["id"]]
             ok, desc = judge(item, row["events"])
-            where = f"[{item.voice}, x{item.speed}, {row['cond']}, {item.noise}]"
+            where = f"[{item.voice}, x{item.speed}, {row['cond']}, {item.noise}, {item.state}]"
             if item.kind == "cmd" and not ok:
                 want = f"{item.intent} {_slots(item.slots)}".strip()
                 per_intent[want.split(" ")[0]].append(f'- "{item.text}" {where} {desc}')
@@ -652,7 +692,9 @@ def load_runs(work: Path, items: dict[str, Item]) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: (order.get(r["engine"], 2), r["condition"] != "on"))
 
 
-def report(runs: list[dict[str, Any]], items: dict[str, Item], command: str) -> str:
+def report(
+    runs: list[dict[str, Any]], items: dict[str, Item], command: str, typed: dict[str, Any]
+) -> str:
     kinds = defaultdict(int)
     for it in items.values():
         kinds[it.kind] += 1
@@ -668,6 +710,12 @@ def report(runs: list[dict[str, Any]], items: dict[str, Item], command: str) -> 
         f"{', '.join(FLITE + ESPEAK)}; speeds {SPEEDS}; every rendering also with noise mixed "
         "at 10 and 5 dB SNR (pink, babble, brown, white in rotation) relative to the speech "
         "power. Synthetic speech only: not a measure of accuracy on human speech.",
+        "",
+    ]
+    lines += [
+        f"Matcher alone on the exact words (no audio, each text once): commands "
+        f"{fmt(typed['acc'], unit='%')} of {typed['n_cmd']} accepted, out-of-domain "
+        f"{fmt(typed['fa'], unit='%')} of {typed['n_ood']} falsely accepted.",
         "",
     ]
     for run in runs:
@@ -732,11 +780,13 @@ def main(argv: list[str] | None = None) -> None:
                 run_worker(engine, "off", 3, manifest, sets_file, work)
     items = {d["id"]: Item(**d) for d in json.loads(manifest.read_text())}
     runs = load_runs(work, items)
-    text = report(runs, items, command)
+    sets = {k: frozenset(v) for k, v in json.loads((work / "sets.json").read_text()).items()}
+    typed = text_only(items, sets)
+    text = report(runs, items, command, typed)
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text)
-    Path(args.failures).write_text(failures_md(runs, items, command))
+    Path(args.failures).write_text(failures_md(runs, items, command, typed))
     print(f"failures written to {args.failures}")
 
 
