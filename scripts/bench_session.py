@@ -248,6 +248,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--speaker", choices=("wav", "text"), default="wav")
     parser.add_argument("--repeat", type=int, default=3, help="startup measurements")
+    parser.add_argument("--detail", action="store_true", help="one line per command too")
+    parser.add_argument("--only", help="run only the sessions whose name contains this")
     parser.add_argument("--startup-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.startup_child:
@@ -279,7 +281,16 @@ def main() -> int:
         f"{'median ms':>11}{'p95 ms':>8}{'max ms':>8}{'RTF':>7}"
     )
     for name, voice, parts in SESSIONS:
+        if args.only and args.only not in name:
+            continue
         commands, wall, seconds = run_session(name, voice, parts, args.speaker, workdir)
+        if args.detail:
+            for c in commands:
+                done = "-" if c.processing_ms is None else f"{c.processing_ms:.0f}"
+                print(
+                    f"  {c.text!r} heard {c.heard!r}: endpoint {c.endpoint_ms:.0f} ms, "
+                    f"processing {done} ms"
+                )
         all_commands += commands
         totals = [c.total_ms for c in commands if c.total_ms is not None]
         silent = sum(c.total_ms is None for c in commands)
