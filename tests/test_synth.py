@@ -47,6 +47,8 @@ def test_bad_text_and_speed_are_user_errors():
 
 
 def test_missing_tool_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("VOICE_CECERT_SYNTH_CACHE", raising=False)  # no cached clip to find
+    monkeypatch.setattr(synth, "_cache_dir", None)
     monkeypatch.setenv("PATH", "/nonexistent")
     synth._cached.cache_clear()
     with pytest.raises(UserError, match="flite is not installed"):
