@@ -199,34 +199,48 @@ def _render(
 
 # --------------------------------------------------------------------------- the stack
 class Stack:
-    """Recogniser (with its endpointer and conditioning) + intent matcher, as the app wires
-    them: the grammar for a state is the expanded sentences of the intents allowed there."""
+    """The app's speech-to-intent wiring (voice_cecert.pipeline.SpeechToIntent: recogniser
+    with its endpointer and conditioning, grammar of the allowed intents, matcher), or, for
+    a commit before that module existed, the same parts wired the same way."""
 
     def __init__(self, engine: str, condition: bool) -> None:
         from voice_cecert.asr.select import make_recognizer
         from voice_cecert.intents.matcher import Matcher
 
-        self.matcher = Matcher()
         # only a Korean vosk model exists here: it cannot take an English grammar, so it runs
         # free dictation (its worst case for speed) and its accuracy is not reported
         self.korean = engine == "vosk"
         model = korean_model() if self.korean else None
         self.recognizer = make_recognizer(engine, model_path=model, condition=condition)
         self.name = self.recognizer.name
+        self.matcher = Matcher()
+        try:
+            from voice_cecert.pipeline import SpeechToIntent
+        except ImportError:
+            self.pipeline = None
+        else:
+            self.pipeline = SpeechToIntent(
+                self.recognizer, self.matcher, allowed=[], grammar=not self.korean
+            )
         self.allowed: frozenset[str] | None = None
 
     def set_allowed(self, names: frozenset[str]) -> None:
         self.allowed = names
-        if self.korean:
+        if self.pipeline is not None:
+            self.pipeline.set_allowed(names)
+        elif self.korean:
             self.recognizer.set_grammar(None)
-            return
-        self.recognizer.set_grammar(state_grammar(names, self.matcher))
+        else:
+            self.recognizer.set_grammar(state_grammar(names, self.matcher))
 
     def _matched(self, transcript: Any) -> tuple[Any, Any, float] | None:
         if transcript is None:
             return None
         t = time.perf_counter()
-        intent = self.matcher.match(transcript.text, self.allowed) if transcript.text else None
+        if self.pipeline is not None:
+            intent = self.pipeline.match(transcript)
+        else:
+            intent = self.matcher.match(transcript.text, self.allowed) if transcript.text else None
         return transcript, intent, time.perf_counter() - t
 
     def feed(self, block: bytes) -> tuple[Any, Any, float] | None:
