@@ -172,6 +172,13 @@ def test_low_confidence_routine_is_confirmed_and_yes_starts_it(s):
     assert s.host.calls == [("start", "breathing", None)]
 
 
+def test_a_near_miss_from_a_grammar_held_recogniser_is_not_understood(s, matcher):
+    if not matcher._strict_supported:
+        pytest.skip("this intents matcher has no strict mode yet")
+    said = s.hear("breathing brick", strict=True)
+    assert said in s.d.msg.data["reprompt"] and s.host.calls == []
+
+
 def test_low_recogniser_confidence_is_confirmed_and_no_declines(s):
     s.hear("start a breathing break", confidence=0.1)
     assert s.host.calls == []

@@ -10,6 +10,7 @@ microphone it is the monotonic clock.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import queue
 import sys
 import threading
@@ -46,11 +47,17 @@ class IntentsAdapter:
         self.intents = intents
         self._matcher = Matcher(intents) if threshold is None else Matcher(intents, threshold)
         self._ranker = Matcher(intents, threshold=0.0)
+        self._strict_supported = "fuzzy" in inspect.signature(self._matcher.match).parameters
 
     def names(self) -> tuple[str, ...]:
         return self.intents.names
 
-    def match(self, text: str, allowed: Iterable[str] | None = None) -> Intent | None:
+    def match(
+        self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
+    ) -> Intent | None:
+        """`strict`: whole template matches only (for grammar-constrained transcripts)."""
+        if strict and self._strict_supported:
+            return self._matcher.match(text, allowed, fuzzy=False)
         return self._matcher.match(text, allowed)
 
     def phrases(self, allowed: Iterable[str] | None = None):  # -> Grammar (a tuple of phrases)
@@ -241,7 +248,9 @@ class Session:
             self.heard.append((t.end, t.text))
             if trace is not None:
                 print(f"heard: {t.text}", file=trace, flush=True)
-        self.dialogue.on_utterance(t.text, confidence=t.confidence, during_speech=during)
+        self.dialogue.on_utterance(
+            t.text, confidence=t.confidence, during_speech=during, strict=t.grammar
+        )
         if self.clock.stream:
             self.clock.settle()
 

@@ -118,7 +118,9 @@ def answer_kind_is_checkin(kind: str | None) -> bool:
 
 
 class Matcher(Protocol):
-    def match(self, text: str, allowed: Iterable[str] | None = None) -> Intent | None: ...
+    def match(
+        self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
+    ) -> Intent | None: ...
 
     def phrases(self, allowed: Iterable[str] | None = None) -> list[str]: ...
 
@@ -380,9 +382,17 @@ class Dialogue:
         )
 
     # -- input ------------------------------------------------------------------------------
-    def on_utterance(self, text: str, confidence: float = 1.0, during_speech: bool = False) -> None:
+    def on_utterance(
+        self,
+        text: str,
+        confidence: float = 1.0,
+        during_speech: bool = False,
+        strict: bool = False,
+    ) -> None:
         """One utterance heard (or typed). While sleeping only the wake phrase is looked at and
-        nothing heard is kept; while the app speaks only 'stop' and 'pause' count."""
+        nothing heard is kept; while the app speaks only 'stop' and 'pause' count. `strict`:
+        the recogniser was held to the state's grammar, so only a whole phrase means anything
+        (a near miss is the decoder's best guess at unrelated speech, not a command)."""
         if self.finished:
             return
         if self.state is State.SLEEPING:
@@ -392,7 +402,7 @@ class Dialogue:
         if not text.strip():
             return
         if during_speech:
-            intent = self.matcher.match(text, BARGE_IN & self._all_names)
+            intent = self.matcher.match(text, BARGE_IN & self._all_names, strict=strict)
             if intent is not None:
                 self._handle(intent, confidence)
             return
@@ -404,7 +414,7 @@ class Dialogue:
                 self._activity()
                 self._answer(text)
             return
-        intent = self.matcher.match(text, self.allowed())
+        intent = self.matcher.match(text, self.allowed(), strict=strict)
         if intent is None and self._choosing:
             option = self._pick_option(text)
             if option is not None:
