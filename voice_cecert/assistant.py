@@ -257,6 +257,7 @@ class Session:
     # -- typed ----------------------------------------------------------------------------------
     def run_text(self, lines: TextIO) -> None:
         """Typed commands in, printed lines out; ends on 'goodbye' or end of input."""
+        piped = not _isatty(lines)
         reader = threading.Thread(target=self._read, args=(lines,), name="stdin", daemon=True)
         reader.start()
         self.dialogue.greet()
@@ -270,7 +271,8 @@ class Session:
                 break
             if item[0] == "line":
                 self.dialogue.on_utterance(item[1])
-                self.clock.settle(2.0)
+                if piped:  # a script: let the answer come out before the next line is read
+                    self.clock.settle(2.0)
             else:
                 self._dispatch(item)
 
@@ -281,6 +283,13 @@ class Session:
         except (OSError, ValueError):
             pass
         self.inbox.put(("eof",))
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def stdin_presses(push_to_talk: PushToTalk, stream: TextIO | None = None) -> threading.Thread:
