@@ -37,9 +37,6 @@ class RecordingHost:
     def available(self, routine_id: str) -> bool:
         return routine_id in {"breathing", "mindful-moment", "name-the-rumination"}
 
-    def title(self, routine_id: str) -> str | None:
-        return None
-
     def start(self, routine_id: str, seconds: int | None = None) -> int:
         self.calls.append(("start", routine_id, seconds))
         return 0
@@ -274,6 +271,15 @@ def test_crisis_words_stop_and_name_the_crisis_line(matcher):
     assert s.host.calls[-1] == ("stop",)
     assert "the 988 lifeline" in said and "Sam" in said and "supervisor" in said
     assert s.d.state is State.IDLE
+
+
+def test_crisis_names_the_partner_saved_in_the_plan(matcher):
+    from voice_cecert.journal import Journal
+
+    s = Setup(matcher)
+    s.d.journal = Journal()
+    s.d.journal.set_answer("partner", "Jordan")
+    assert "your accountability partner, Jordan" in s.hear("I want to hurt myself")
 
 
 def test_two_high_intensity_checkins_in_a_row_trigger_safety(s):

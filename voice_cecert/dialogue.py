@@ -136,8 +136,6 @@ class RoutineHost(Protocol):
 
     def available(self, routine_id: str) -> bool: ...
 
-    def title(self, routine_id: str) -> str | None: ...
-
     def start(self, routine_id: str, seconds: int | None = None) -> int:
         """Start (stopping any other); returns the run number its events will carry."""
 
@@ -193,13 +191,6 @@ class AnswerClosed:
 
 
 @dataclass(frozen=True)
-class CheckinGiven:
-    phase: str  # "before" | "after"
-    value: int
-    run: int = 0
-
-
-@dataclass(frozen=True)
 class RoutineEnded:
     routine_id: str
     completed: bool
@@ -208,7 +199,7 @@ class RoutineEnded:
     next_routine: str | None = None  # the user chose what comes next
 
 
-HostEvent = RoutineStarted | AnswerExpected | AnswerClosed | CheckinGiven | RoutineEnded
+HostEvent = RoutineStarted | AnswerExpected | AnswerClosed | RoutineEnded
 
 
 # ---- configuration and prompts ------------------------------------------------------------
@@ -454,8 +445,6 @@ class Dialogue:
             if event.run == self._run and self.state is State.ANSWER:
                 self.state = State.ROUTINE
                 self._expecting = None
-        elif isinstance(event, CheckinGiven):
-            return  # counted when the answer was given (see _answer), before the routine goes on
         elif isinstance(event, RoutineEnded):
             if event.run != self._run or self._routine is None:
                 return  # a run already stopped by the user, or replaced by a newer one
@@ -641,12 +630,22 @@ class Dialogue:
         self.paused = False
         self._intensities.clear()
         self.state = State.IDLE
+        partner = self.config.partner or self._saved_partner()
         person = (
-            self.msg.pick("crisis_person_named", partner=self.config.partner)
-            if self.config.partner
+            self.msg.pick("crisis_person_named", partner=partner)
+            if partner
             else self.msg.pick("crisis_person")
         )
         self.say(self.msg.pick("crisis", person=person, crisis_line=self.config.crisis_line))
+
+    def _saved_partner(self) -> str | None:
+        """The accountability partner named in the practice plan, if the user saved one."""
+        lookup = getattr(self.journal, "get_answer", None)
+        try:
+            name = lookup("partner") if lookup is not None else None
+        except Exception:  # a broken journal must not hold up the safety answer
+            return None
+        return name.strip() or None if isinstance(name, str) else None
 
     def _sleep(self, key: str) -> None:
         if self._routine is not None and not self.paused:

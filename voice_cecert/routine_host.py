@@ -16,12 +16,10 @@ from typing import Any
 from voice_cecert.dialogue import (
     AnswerClosed,
     AnswerExpected,
-    CheckinGiven,
     HostEvent,
     RoutineEnded,
     RoutineStarted,
 )
-from voice_cecert.errors import UserError
 from voice_cecert.routines import loader
 from voice_cecert.routines.events import RunEvent
 from voice_cecert.routines.journal_link import JournalRecorder
@@ -56,12 +54,6 @@ class RoutineHost:
 
     def available(self, routine_id: str) -> bool:
         return routine_id in self._ids
-
-    def title(self, routine_id: str) -> str | None:
-        try:
-            return str(self._load(routine_id).title)
-        except UserError:
-            return None
 
     def start(self, routine_id: str, seconds: int | None = None) -> int:
         self.stop()
@@ -126,5 +118,3 @@ class RoutineHost:
             self.post(AnswerExpected(event.text or "text", options, run))
         elif event.kind == "step-finished" and event.text in _ANSWER_STEPS:
             self.post(AnswerClosed(run))
-        elif event.kind == "checkin":
-            self.post(CheckinGiven(str(event.text), int(event.value), run))
