@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from hassil import Intents, sample_intents
 from hassil.errors import HassilError
+from hassil.parser import ParseError
 
 from voice_cecert.errors import UserError
 from voice_cecert.intents.normalize import normalize
@@ -31,9 +32,12 @@ MAX_SENTENCES = 20_000
 _OWN_KEYS = ("groups", "always", "filler")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IntentSet:
-    """Everything the grammar and the matcher need from one intents file."""
+    """Everything the grammar and the matcher need from one intents file.
+
+    Compared and hashed by identity: loading is cached by content, so one file is one object.
+    """
 
     source: str
     digest: str
@@ -106,7 +110,7 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
     hassil_dict = {k: v for k, v in data.items() if k not in _OWN_KEYS}
     try:
         hassil_intents = Intents.from_dict(hassil_dict)
-    except (HassilError, KeyError, TypeError, ValueError, AssertionError) as exc:
+    except (HassilError, ParseError, KeyError, TypeError, ValueError, AssertionError) as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from None
     sentences = _expand(hassil_intents, fail)
     missing = sorted(set(names) - {name for name, _ in sentences})
@@ -125,6 +129,8 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
 
 
 def _check_intent(name: Any, body: Any, fail: Any) -> None:
+    if isinstance(name, bool):
+        raise fail(f"intent name {name!r}: YAML reads yes/no/on/off as true/false, quote it")
     if not isinstance(name, str) or not name:
         raise fail(f"intent name {name!r} is not a string")
     blocks = body.get("data") if isinstance(body, dict) else None
@@ -142,6 +148,8 @@ def _name_list(value: Any, key: str, names: tuple[str, ...], fail: Any) -> froze
     if isinstance(value, str) or not isinstance(value, list):
         raise fail(f"'{key}' must be a list of intent names")
     for item in value:
+        if isinstance(item, bool):
+            raise fail(f"'{key}' has {item!r}: YAML reads yes/no/on/off as true/false, quote it")
         if item not in names:
             raise fail(f"'{key}' names unknown intent {item!r}")
     return frozenset(str(item) for item in value)
@@ -178,8 +186,9 @@ def _expand(intents: Intents, fail: Any) -> tuple[tuple[str, str], ...]:
                     f"templates expand to more than {MAX_SENTENCES} sentences; "
                     "use fewer optional words or permutations"
                 )
-    except HassilError as exc:
-        raise fail(str(exc)) from None
+    except (HassilError, ParseError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise fail(f"template problem: {first}") from None
     except (ValueError, TypeError, KeyError) as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from None
     return tuple(key for key in seen if key[1])

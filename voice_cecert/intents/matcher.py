@@ -88,14 +88,21 @@ class Matcher:
         self._filler = frozenset(self.intents.filler)
         self._choices: dict[frozenset[str], tuple[list[str], list[_Candidate]]] = {}
 
-    def match(self, text: str, allowed: Iterable[str] | None = None) -> Intent | None:
-        """Best intent for `text` among `allowed` (intent or group names), or None."""
+    def match(
+        self, text: str, allowed: Iterable[str] | None = None, *, fuzzy: bool = True
+    ) -> Intent | None:
+        """Best intent for `text` among `allowed` (intent or group names), or None.
+
+        `fuzzy=False` accepts template matches only: right for a grammar-constrained
+        transcript, where anything off the phrase list means the decoder never finished a
+        phrase (its best partial path), which is how unrelated speech usually comes out.
+        """
         names = self.intents.resolve(allowed)
         norm = normalize(text)
         if not norm:
             return None
         exact = self._exact(norm, names)
-        if exact is not None:
+        if exact is not None or not fuzzy:
             return exact
         words = norm.split()
         if self._filler and all(w in self._filler for w in words):

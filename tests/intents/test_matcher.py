@@ -1,0 +1,187 @@
+"""The matcher on text alone (no audio): reachability, loose phrasings, slots, rejection."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_cecert.intents.loader import load_intents
+from voice_cecert.intents.matcher import Matcher, match
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher()
+
+
+def test_every_intent_is_reachable_exactly(matcher):
+    intents = load_intents()
+    first: dict[str, str] = {}
+    for name, text in intents.sentences:
+        first.setdefault(name, text)
+    for name, text in first.items():
+        got = matcher.match(text)
+        assert got is not None and got.name == name, (name, text, got)
+        assert got.exact and got.score == 100
+
+
+def test_sampled_sentences_match_their_own_intent(matcher):
+    """Every 7th expanded sentence: no template of one intent swallows another's sentence."""
+    intents = load_intents()
+    wrong = []
+    for name, text in intents.sentences[::7]:
+        got = matcher.match(text)
+        if got is None or got.name != name:
+            wrong.append((name, text, got and got.name))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("start a breathing break", "breathing"),
+        ("help me breathe", "breathing"),
+        ("I keep going over that session", "name-the-rumination"),
+        ("I can't stop going over that session", "name-the-rumination"),
+        ("I need a minute before my next client", "between-clients"),
+        ("tell me about rumination", "element"),
+        ("something for rumination", "element"),
+        ("what can I say", "help"),
+        ("how am I doing", "progress"),
+        ("let's do the practice plan", "practice-plan"),
+        ("read me my plan", "review-plan"),
+        ("I'm driving to work", "commute-rehearsal"),
+        ("that session was intense", "consolidation-narrative"),
+        ("I feel isolated", "teaming"),
+        ("go to sleep", "sleep"),
+        ("wake up", "wake"),
+        ("goodbye", "goodbye"),
+        ("yeah", "yes"),
+        ("no thanks", "no"),
+        # loose phrasings that are not in any template: the fuzzy pass
+        ("can you help me breathe please", "breathing"),
+        ("could you please speak a little slower", "slower"),
+        ("I really need a minute before my next client", "between-clients"),
+        ("I can't stop thinking about that session with the family", "name-the-rumination"),
+        ("let's do some breathing now", "breathing"),
+        ("I am so overwhelmed right now", "ride-the-wave"),
+        ("stop it please now", "stop"),
+    ],
+)
+def test_natural_phrasings(matcher, text, name):
+    got = matcher.match(text)
+    assert got is not None, text
+    assert got.name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "slots"),
+    [
+        ("make it three minutes", "duration", {"seconds": 180}),
+        ("two minutes", "duration", {"seconds": 120}),
+        ("ninety seconds", "duration", {"seconds": 90}),
+        ("a minute and a half", "duration", {"seconds": 90}),
+        ("make it 3 minutes", "duration", {"seconds": 180}),
+        ("seven", "number", {"number": 7}),
+        ("it's about a 7", "number", {"number": 7}),
+        ("zero", "number", {"number": 0}),
+        ("ten out of ten", "number", {"number": 10}),
+        ("four in, six out", "pattern", {"inhale": 4, "exhale": 6}),
+        ("in four hold seven out eight", "pattern", {"inhale": 4, "hold": 7, "exhale": 8}),
+        ("change my task-positive activities", "change-plan", {"question": 2}),
+        ("redo my accountability partner", "change-plan", {"question": 6}),
+        ("tell me about emotional labour", "element", {"element": "emotional-labour"}),
+        ("something for recovery", "element", {"element": "recovery"}),
+        ("a two minute breathing break", "breathing", {"seconds": 120}),
+    ],
+)
+def test_slots_are_converted(matcher, text, name, slots):
+    got = matcher.match(text)
+    assert got is not None and got.name == name, (text, got)
+    assert got.slots == slots
+    assert all(type(v) is type(slots[k]) for k, v in got.slots.items())
+
+
+def test_routine_field_only_for_routines(matcher):
+    assert matcher.match("start a breathing break").routine == "breathing"
+    assert matcher.match("let's do the practice plan").routine == "practice-plan"
+    assert matcher.match("stop").routine is None
+    assert matcher.match("tell me about rumination").routine is None
+
+
+OUT_OF_DOMAIN = [
+    "what time is the staff meeting",
+    "the client cancelled again",
+    "did you see the game last night",
+    "I need to buy groceries after work",
+    "the printer is broken",
+    "can you send the report to my supervisor",
+    "it's raining again today",
+    "where did I park the car",
+    "my coffee is cold",
+    "the kids have soccer practice tonight",
+    "let me check my email",
+    "we ran out of paper",
+    "she said she would call back",
+    "traffic was terrible this morning",
+    "I have a dentist appointment on Tuesday",
+    "is the conference room free",
+    "who took my stapler",
+    "I'll be home late",
+    "remind the family about the form",
+    "the insurance paperwork is due friday",
+    "um well I don't know",
+    "a the of and",
+]
+
+
+@pytest.mark.parametrize("text", OUT_OF_DOMAIN)
+def test_out_of_domain_text_is_not_understood(matcher, text):
+    assert matcher.match(text) is None
+
+
+def test_allowed_restricts_to_a_dialogue_state(matcher):
+    assert matcher.match("stop", allowed=["answers"]) is None
+    assert matcher.match("yes", allowed=["answers"]).name == "yes"
+    assert matcher.match("start a breathing break", allowed=["controls"]) is None
+    got = matcher.match("stop", allowed=["controls"])
+    assert got is not None and got.name == "stop"
+
+
+def test_crisis_is_heard_in_every_state(matcher):
+    for allowed in (["answers"], ["controls"], ["wake"], ["routines"]):
+        got = matcher.match("I want to kill myself", allowed=allowed)
+        assert got is not None and got.name == "crisis"
+
+
+def test_fuzzy_match_never_invents_a_slot_value(matcher):
+    """ "seventeen" is not a template number; a near miss must not become "seven"."""
+    got = matcher.match("maybe around seventeen or so", allowed=["answers"])
+    assert got is None or got.slots.get("number") != 7
+
+
+def test_alternatives_offer_next_best_intents(matcher):
+    got = matcher.match("could you speak a little slower")
+    assert got is not None and not got.exact
+    names = [name for name, _ in got.alternatives]
+    assert got.name not in names
+    assert all(0 <= score <= got.score for _, score in got.alternatives)
+
+
+def test_strict_mode_takes_template_matches_only(matcher):
+    assert matcher.match("can you help me breathe please", fuzzy=False) is None
+    assert matcher.match("help me breathe", fuzzy=False).name == "breathing"
+
+
+def test_empty_and_punctuation_only_text(matcher):
+    assert matcher.match("") is None
+    assert matcher.match(" ?! ") is None
+
+
+def test_module_level_match_uses_builtin_intents():
+    assert match("pause").name == "pause"
+
+
+def test_threshold_is_adjustable():
+    strict = Matcher(threshold=99.0)
+    assert strict.match("can you help me breathe please now") is None
+    assert Matcher(threshold=0.0).match("the printer is broken") is not None

@@ -1,0 +1,124 @@
+"""Speech to intent: audio blocks -> recogniser -> matcher, one result per utterance.
+
+The `listen` command, the dialogue's tests and the benchmarks all need the same wiring: the
+recogniser constrained to the grammar of the intents allowed right now, and each transcript
+matched against those same intents. Keeping it here means they measure what the app does.
+
+A grammar-constrained transcript is matched strictly (template matches only): the recogniser
+can only say phrases of the grammar or filler, so anything else is a decoder that never
+completed a phrase, and guessing from it is how unrelated speech turns into a routine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from voice_cecert.asr.base import Recognizer, Transcript
+from voice_cecert.intents.grammar import build_grammar
+from voice_cecert.intents.matcher import Matcher
+from voice_cecert.intents.types import Intent
+
+
+@dataclass(frozen=True)
+class UtteranceResult:
+    """What one utterance was heard as and understood to mean, with how long each took.
+
+    `decode_seconds`: engine time after the endpoint fired (what the user waits for beyond
+    the trailing silence); `match_seconds`: intent matching time.
+    """
+
+    transcript: Transcript
+    intent: Intent | None
+    decode_seconds: float
+    match_seconds: float
+
+    @property
+    def text(self) -> str:
+        return self.transcript.text
+
+    def to_json(self) -> dict[str, Any]:
+        """The `listen --json` record (stable keys; intent/routine null when not understood)."""
+        intent = self.intent
+        return {
+            "text": self.transcript.text,
+            "intent": intent.name if intent else None,
+            "routine": intent.routine if intent else None,
+            "slots": dict(intent.slots) if intent else {},
+            "score": intent.score if intent else 0.0,
+            "exact": intent.exact if intent else False,
+            "alternatives": [list(a) for a in intent.alternatives] if intent else [],
+            "confidence": round(self.transcript.confidence, 3),
+            "start": round(self.transcript.start, 3),
+            "end": round(self.transcript.end, 3),
+            "decode_seconds": round(self.decode_seconds, 4),
+            "match_seconds": round(self.match_seconds, 4),
+        }
+
+
+class SpeechToIntent:
+    """Feeds blocks to a recogniser and matches each finished utterance.
+
+    `allowed` (intent or group names; None for all) sets both the recogniser grammar and the
+    matcher's choice; `grammar=False` leaves the recogniser in free dictation and matches
+    fuzzily. `min_confidence` drops transcripts the engine itself doubts.
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        matcher: Matcher | None = None,
+        allowed: Iterable[str] | None = None,
+        *,
+        grammar: bool = True,
+        min_confidence: float = 0.0,
+    ) -> None:
+        self.recognizer = recognizer
+        self.matcher = matcher if matcher is not None else Matcher()
+        self.use_grammar = grammar and getattr(recognizer, "supports_grammar", True)
+        self.min_confidence = min_confidence
+        self.allowed: frozenset[str] = frozenset()
+        self.set_allowed(allowed)
+
+    def set_allowed(self, allowed: Iterable[str] | None) -> None:
+        """Switch dialogue state: takes effect from the next utterance."""
+        self.allowed = self.matcher.intents.resolve(allowed)
+        if self.use_grammar:
+            self.recognizer.set_grammar(build_grammar(self.allowed, self.matcher.intents))
+        else:
+            self.recognizer.set_grammar(None)
+
+    def feed(self, block: bytes) -> UtteranceResult | None:
+        return self._result(self.recognizer.feed(block))
+
+    def flush(self) -> UtteranceResult | None:
+        return self._result(self.recognizer.flush())
+
+    def run(self, blocks: Iterable[bytes]) -> Iterator[UtteranceResult]:
+        """Every utterance of a stream, in order, including one cut off by its end."""
+        for block in blocks:
+            result = self.feed(block)
+            if result is not None:
+                yield result
+        while (result := self.flush()) is not None:
+            yield result
+
+    def match(self, transcript: Transcript) -> Intent | None:
+        if not transcript.text or transcript.confidence < self.min_confidence:
+            return None
+        strict = transcript.grammar and self.use_grammar
+        return self.matcher.match(transcript.text, self.allowed, fuzzy=not strict)
+
+    def _result(self, transcript: Transcript | None) -> UtteranceResult | None:
+        if transcript is None:
+            return None
+        began = time.perf_counter()
+        intent = self.match(transcript)
+        return UtteranceResult(
+            transcript=transcript,
+            intent=intent,
+            decode_seconds=float(getattr(self.recognizer, "last_decode_seconds", 0.0)),
+            match_seconds=time.perf_counter() - began,
+        )
