@@ -51,16 +51,16 @@ def make_recognizer(engine: str, model: str | None, settings: Any) -> Any:
     return SphinxRecognizer(trailing_silence=settings.trailing_silence)
 
 
-def open_journal(enabled: bool) -> Any:
+def open_journal(enabled: bool) -> tuple[Any, str | None]:
+    """The practice log, or None and a line saying why practice will not be logged."""
     if not enabled:
-        return None
+        return None, None
     from voice_cecert.journal import Journal
 
     try:
-        return Journal()
+        return Journal(), None
     except UserError as exc:
-        print(f"voice-cecert: practice log unavailable ({exc}); continuing without it.")
-        return None
+        return None, f"Your practice log can't be opened, so practice won't be logged ({exc})."
 
 
 def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
@@ -112,7 +112,7 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
     if not text_mode:
         recognizer = make_recognizer(options.engine or settings.engine, options.model, settings)
 
-    journal = open_journal(options.journal)
+    journal, journal_notice = open_journal(options.journal)
     session = build_session(
         speaker=speaker,
         clock=clock,
@@ -122,8 +122,10 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
         push_to_talk=options.push_to_talk and not text_mode,
         save_settings=config.save_settings,
     )
-    if notice is not None:
+    if notice is not None:  # said, not only shown: nothing here needs the screen
         session.dialogue.say(TEXT_MODE_NOTICE.format(reason=notice))
+    if journal_notice is not None:
+        session.dialogue.say(journal_notice)
     try:
         if text_mode:
             session.run_text(stdin)
