@@ -94,3 +94,14 @@ def test_bad_wav_path_is_one_line_error(_private_home, tmp_path):
 def test_text_and_wav_together_is_a_user_error(_private_home, tmp_path):
     result = cli("assistant", "--text", "--wav", str(tmp_path / "x.wav"), home=_private_home)
     assert result.returncode == 2 and "either --text or --wav" in result.stderr
+
+
+def test_an_unreadable_journal_is_said_and_the_coach_still_works(_private_home):
+    data = _private_home / "data"
+    data.mkdir(parents=True, mode=0o700)
+    (data / "journal.sqlite3").write_text("not a database")
+    result = cli("assistant", "--text", typed="how am I doing\n", home=_private_home)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Your practice log can't be opened")
+    assert lines[-1] == MSG["journal_unavailable"]
