@@ -11,7 +11,7 @@ import pytest
 from voice_cecert import synth
 from voice_cecert.asr.base import Recognizer, Transcript
 from voice_cecert.asr.endpointed import UnknownWordsError, normalize_phrase
-from voice_cecert.asr.sphinx_engine import SphinxRecognizer, fsg_transitions
+from voice_cecert.asr.sphinx_engine import SphinxRecognizer, fsg_transitions, word_graph
 from voice_cecert.audio import BLOCK_BYTES, StdinSource, WavSource, blocks_from_array
 from voice_cecert.errors import UserError
 
@@ -50,23 +50,37 @@ def test_meets_the_recognizer_protocol(recognizer):
     assert recognizer.name == "pocketsphinx"
 
 
-def _paths(final, transitions):
-    """Every word sequence the graph accepts, with its probability."""
+def _paths(final, transitions, start=0, max_words=6):
+    """Every word sequence (up to max_words) the graph accepts, with its probability."""
     arcs: dict[int, list] = {}
     for t in transitions:
         arcs.setdefault(t[0], []).append(t)
     out: dict[str, float] = {}
-    stack = [(0, (), 1.0)]
+    stack = [(start, (), 1.0)]
     while stack:
         state, words, prob = stack.pop()
+        if state == final:
+            key = " ".join(words)
+            out[key] = out.get(key, 0.0) + prob
+            continue
         for arc in arcs.get(state, []):
             if len(arc) == 3:
-                assert arc[1] == final
-                key = " ".join(words)
-                out[key] = out.get(key, 0.0) + prob * arc[2]
-            else:
+                stack.append((arc[1], words, prob * arc[2]))
+            elif len(words) < max_words:
                 stack.append((arc[1], (*words, arc[3]), prob * arc[2]))
     return out
+
+
+def test_filler_words_give_other_speech_a_way_out_of_the_commands():
+    graph = word_graph(["go back", "stop"], filler=["the", "weather"], filler_weight=0.3)
+    accepted = _paths(graph.final, graph.transitions, start=graph.start, max_words=3)
+    command_share = 1 / 1.3
+    assert accepted["go back"] == pytest.approx(command_share / 2)
+    assert accepted["stop"] == pytest.approx(command_share / 2)
+    assert accepted["the weather"] > 0 and accepted["weather"] > 0
+    assert "go weather" not in accepted and "stop the" not in accepted
+    # all paths together (the loop cut at three words) carry nearly all the probability
+    assert 0.95 < sum(accepted.values()) <= 1.0 + 1e-9
 
 
 def test_fsg_accepts_exactly_the_phrases_each_equally_likely():
@@ -110,6 +124,26 @@ def test_speech_outside_the_grammar_gets_low_confidence(recognizer):
     assert len(outside) == 1
     assert outside[0].text == "" or outside[0].confidence < 0.3
     assert outside[0].confidence < inside[0].confidence
+
+
+class _PhrasesWithFiller(tuple):
+    """Shaped like the intents package's Grammar: phrases plus `filler` words."""
+
+    filler = ("the", "weather", "is", "nice", "today", "in", "paris", "a", "it")
+
+
+def test_filler_words_catch_other_speech_when_turned_on():
+    samples = synth.session(["the weather is nice today in paris", "pause"])
+    grammar = _PhrasesWithFiller(COMMANDS)
+    with_filler = SphinxRecognizer(use_filler=True)
+    with_filler.set_grammar(grammar)
+    heard = [t.text for t in transcribe(with_filler, blocks_from_array(samples))]
+    assert heard[-1] == "pause"
+    assert heard[0] and all(w in _PhrasesWithFiller.filler for w in heard[0].split())
+    default = SphinxRecognizer()
+    default.set_grammar(grammar)  # filler ignored: only commands can come out
+    heard = [t.text for t in transcribe(default, blocks_from_array(samples))]
+    assert all(text in COMMANDS or text == "" for text in heard)
 
 
 def test_free_dictation_transcribes_a_sentence(recognizer):

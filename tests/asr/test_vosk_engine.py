@@ -11,7 +11,7 @@ import vosk
 
 from voice_cecert import synth
 from voice_cecert.asr.base import Recognizer
-from voice_cecert.asr.endpointed import UnknownWordsError
+from voice_cecert.asr.endpointed import GrammarSpec, UnknownWordsError
 from voice_cecert.asr.vosk_engine import (
     OFF_LIST_PENALTY,
     VoskRecognizer,
@@ -105,10 +105,10 @@ def test_made_up_words_are_reported_not_dropped(recognizer):
 
 def test_grammar_recognisers_are_cached_per_phrase_list(recognizer):
     recognizer.set_grammar(PHRASES)
-    first = recognizer._recognizer_for(recognizer.grammar)
+    first = recognizer._recognizer_for(recognizer.grammar_spec)
     recognizer.set_grammar(["멈춰", "좋아요"])
     recognizer.set_grammar(PHRASES)
-    assert recognizer._recognizer_for(recognizer.grammar) is first
+    assert recognizer._recognizer_for(recognizer.grammar_spec) is first
 
 
 def test_parses_real_vosk_result_json():
@@ -148,3 +148,10 @@ def test_a_damaged_model_is_one_clear_line_and_silent(tmp_path, capfd):
     assert capfd.readouterr().err == ""
     with pytest.raises(UserError, match="no vosk model folder"):
         VoskRecognizer(tmp_path / "nowhere")
+
+
+def test_grammar_json_keeps_korean_and_adds_filler_words(recognizer):
+    spec = GrammarSpec(("잠깐 멈춰", "좋아요"), filler=("좋아요", "안녕하세요"))
+    words = json.loads(recognizer.grammar_json(spec))
+    assert words == ["잠깐 멈춰", "좋아요", "안녕하세요"]  # no "[unk]": this model lacks it
+    assert "\\u" not in recognizer.grammar_json(spec)

@@ -72,6 +72,20 @@ def normalize_phrases(phrases: Sequence[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class GrammarSpec:
+    """What an engine compiles: the phrases, and optional filler words as a way out.
+
+    `filler` comes from a phrase list that carries a `filler` attribute (the intents package's
+    `Grammar` does): everyday words that out-of-grammar speech may be decoded as, so it is not
+    forced onto a command. Specs are hashable, so engines cache compiled searches by them.
+    """
+
+    phrases: tuple[str, ...]
+    filler: tuple[str, ...] = ()
+    filler_weight: float = 0.3
+
+
+@dataclass(frozen=True)
 class SpeechSpan:
     """Where the VAD heard speech, in seconds from the first sample the engine decoded."""
 
@@ -99,12 +113,13 @@ class EndpointedRecognizer(ABC):
         )
         self.conditioner = Conditioner(floor_db=self.floor_db) if condition else None
         self.grammar: tuple[str, ...] | None = None
+        self.grammar_spec: GrammarSpec | None = None
         self.last_decode_seconds = 0.0
         self._buffer = b""
         self._ready: deque[Transcript] = deque()
-        self._utt_grammar: tuple[str, ...] | None = None
+        self._utt_grammar: GrammarSpec | None = None
         self._utt_audio_start: float | None = None
-        self._normalised: dict[tuple[str, ...], tuple[str, ...]] = {}  # raw -> cleaned phrases
+        self._specs: dict[tuple, GrammarSpec] = {}  # raw phrases (+ filler) -> cleaned spec
 
     # --- hooks for engines -------------------------------------------------------------------
     @abstractmethod
@@ -112,11 +127,11 @@ class EndpointedRecognizer(ABC):
         """Words of these phrases the engine cannot recognise."""
 
     @abstractmethod
-    def _compile_grammar(self, phrases: tuple[str, ...]) -> None:
+    def _compile_grammar(self, spec: GrammarSpec) -> None:
         """Prepare (and cache) a search for these normalised phrases; raise if impossible."""
 
     @abstractmethod
-    def _begin(self, grammar: tuple[str, ...] | None) -> None:
+    def _begin(self, grammar: GrammarSpec | None) -> None:
         """Start decoding an utterance, constrained to `grammar` (None: free dictation)."""
 
     @abstractmethod
@@ -141,21 +156,30 @@ class EndpointedRecognizer(ABC):
         return self._utt_audio_start is not None
 
     def set_grammar(self, phrases: Sequence[str] | None) -> None:
-        """Takes effect from the next utterance (an utterance in progress keeps its grammar)."""
+        """Takes effect from the next utterance (an utterance in progress keeps its grammar).
+
+        A failed grammar (e.g. UnknownWordsError) leaves the previous one in place.
+        """
         if phrases is None:
-            self.grammar = None
+            self.grammar = self.grammar_spec = None
             return
         if isinstance(phrases, str):
             raise TypeError("set_grammar takes a list of phrases, not one string")
-        raw = tuple(phrases)
-        cleaned = self._normalised.get(raw)
-        if cleaned is None:
-            cleaned = normalize_phrases(raw)
-        self._compile_grammar(cleaned)
-        self._normalised[raw] = cleaned
-        while len(self._normalised) > 64:
-            del self._normalised[next(iter(self._normalised))]
-        self.grammar = cleaned
+        filler_raw = tuple(getattr(phrases, "filler", ()) or ())
+        weight = float(getattr(phrases, "filler_weight", GrammarSpec.filler_weight))
+        raw = (tuple(phrases), filler_raw, weight)
+        spec = self._specs.get(raw)
+        if spec is None:
+            filler = tuple(dict.fromkeys(w for w in map(normalize_phrase, filler_raw) if w))
+            spec = GrammarSpec(normalize_phrases(raw[0]), filler, weight)
+        self._compile_grammar(spec)
+        self._specs[raw] = spec
+        while len(self._specs) > 64:
+            del self._specs[next(iter(self._specs))]
+        self.grammar, self.grammar_spec = spec.phrases, spec
+
+    def missing_grammar_words(self, spec: GrammarSpec) -> tuple[str, ...]:
+        return self.missing_words([*spec.phrases, *spec.filler])
 
     def set_trailing_silence(self, seconds: float) -> None:
         self.endpointer.set_trailing_silence(seconds)
@@ -204,7 +228,7 @@ class EndpointedRecognizer(ABC):
             self.conditioner.observe_speech(frame)
         if step.started is not None:
             self._utt_audio_start = self.endpointer.now - len(step.audio) / 2 / SAMPLE_RATE
-            self._utt_grammar = self.grammar
+            self._utt_grammar = self.grammar_spec
             if self.conditioner is not None:
                 self.conditioner.start_utterance()
             self._begin(self._utt_grammar)

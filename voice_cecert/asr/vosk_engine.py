@@ -40,6 +40,7 @@ import vosk
 from voice_cecert.asr.endpointed import (
     DEFAULT_TRAILING_SILENCE,
     EndpointedRecognizer,
+    GrammarSpec,
     SpeechSpan,
     UnknownWordsError,
 )
@@ -124,7 +125,7 @@ class VoskRecognizer(EndpointedRecognizer):
         self.model = load_model(self.model_path)
         self.supports_grammar = supports_runtime_grammar(self.model_path)
         self.has_unk = self.model.vosk_model_find_word(UNK) >= 0
-        self._recognizers: OrderedDict[tuple[str, ...], vosk.KaldiRecognizer] = OrderedDict()
+        self._recognizers: OrderedDict[GrammarSpec, vosk.KaldiRecognizer] = OrderedDict()
         self._free: vosk.KaldiRecognizer | None = None
         self._current: vosk.KaldiRecognizer | None = None
         self._segments: list[dict] = []
@@ -134,19 +135,25 @@ class VoskRecognizer(EndpointedRecognizer):
         words = {w for p in phrases for w in p.split()}
         return tuple(sorted(w for w in words if self.model.vosk_model_find_word(w) < 0))
 
-    def grammar_json(self, phrases: Sequence[str]) -> str:
-        return json.dumps([*phrases, UNK] if self.has_unk else list(phrases), ensure_ascii=False)
+    def grammar_json(self, spec: GrammarSpec) -> str:
+        """Phrases, then each filler word as a phrase of its own, then "[unk]" if known.
 
-    def _compile_grammar(self, phrases: tuple[str, ...]) -> None:
+        ensure_ascii=False matters: vosk does not decode \\u escapes, so escaped non-ASCII
+        phrases (Korean, accented words) would silently match nothing.
+        """
+        words = [*spec.phrases, *(w for w in spec.filler if w not in spec.phrases)]
+        return json.dumps([*words, UNK] if self.has_unk else words, ensure_ascii=False)
+
+    def _compile_grammar(self, spec: GrammarSpec) -> None:
         if not self.supports_grammar:
             return
-        if phrases in self._recognizers:
-            self._recognizers.move_to_end(phrases)
+        if spec in self._recognizers:
+            self._recognizers.move_to_end(spec)
             return
-        missing = self.missing_words(phrases)
+        missing = self.missing_grammar_words(spec)
         if missing:
             raise UnknownWordsError(self.name, missing)
-        self._recognizers[phrases] = self._new_recognizer(self.grammar_json(phrases))
+        self._recognizers[spec] = self._new_recognizer(self.grammar_json(spec))
         while len(self._recognizers) > self.MAX_CACHED_GRAMMARS:
             oldest = next(iter(self._recognizers))
             if self._recognizers[oldest] is self._current:
@@ -163,7 +170,7 @@ class VoskRecognizer(EndpointedRecognizer):
         recognizer.SetWords(True)
         return recognizer
 
-    def _recognizer_for(self, grammar: tuple[str, ...] | None) -> vosk.KaldiRecognizer:
+    def _recognizer_for(self, grammar: GrammarSpec | None) -> vosk.KaldiRecognizer:
         if grammar is None or not self.supports_grammar:
             if self._free is None:
                 self._free = self._new_recognizer(None)
@@ -172,11 +179,11 @@ class VoskRecognizer(EndpointedRecognizer):
             self._compile_grammar(grammar)
         return self._recognizers[grammar]
 
-    def _is_grammar_result(self, grammar: tuple[str, ...] | None) -> bool:
+    def _is_grammar_result(self, grammar: GrammarSpec | None) -> bool:
         return grammar is not None and self.supports_grammar
 
     # --- utterance hooks -------------------------------------------------------------------
-    def _begin(self, grammar: tuple[str, ...] | None) -> None:
+    def _begin(self, grammar: GrammarSpec | None) -> None:
         self._current = self._recognizer_for(grammar)
         self._current.Reset()
         self._segments = []
@@ -206,7 +213,7 @@ class VoskRecognizer(EndpointedRecognizer):
         self._segments = []
         text, confidence = score_words(words, text_only)
         grammar = self._utt_grammar if self._is_grammar_result(self._utt_grammar) else None
-        if text and grammar is not None and text not in grammar:
+        if text and grammar is not None and text not in grammar.phrases:
             confidence *= OFF_LIST_PENALTY
         return text, confidence
 
