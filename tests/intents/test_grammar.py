@@ -52,14 +52,17 @@ def test_state_grammar_holds_only_allowed_intents():
 
 
 def test_grammar_is_a_phrase_tuple_with_jsgf_and_filler():
-    grammar = build_grammar(["controls"])
+    grammar = build_grammar(["stop", "pause", "number"])  # a routine state: no filler path
     assert isinstance(grammar, Grammar) and isinstance(grammar, tuple)
     assert list(grammar) == sorted(set(grammar))
-    assert grammar.filler == () and build_grammar(["controls"], filler=True).filler
-    assert "the" in build_grammar().filler
     assert grammar.jsgf.startswith("#JSGF V1.0;")
-    assert build_grammar(["controls"]) is grammar  # cached per state
-    assert build_grammar(["controls"], filler=False).filler == ()
+    assert grammar.filler == ()
+    assert build_grammar(["stop", "pause", "number"]) is grammar  # cached per state
+    # idle (routines) and sleeping (wake) states get the filler path
+    assert "the" in build_grammar(["routines"]).filler
+    assert build_grammar(["wake"]).filler == build_grammar(["routines"]).filler
+    assert build_grammar(["stop"], filler=True).filler
+    assert build_grammar(["routines"], filler=False).filler == ()
 
 
 def test_filler_never_sounds_like_a_one_word_command(prons):

@@ -45,6 +45,7 @@ def test_builtin_file_has_every_contract_intent():
     assert expected <= set(intents.names)
     assert intents.routines == {*ROUTINE_IDS, "practice-plan", "review-plan"}
     assert intents.always == {"crisis"}
+    assert intents.filler_for == {*intents.routines, "wake"}
 
 
 @pytest.mark.skipif(not CATALOG.exists(), reason="design notes not present")
@@ -109,6 +110,7 @@ def test_a_custom_domain_loads(tmp_path):
     assert ("lights-on", "turn on the lights") in intents.sentences
     assert intents.routines == frozenset()
     assert intents.filler == ()
+    assert intents.filler_for == {"lights-on", "lights-off"}
 
 
 @pytest.mark.parametrize(

@@ -87,15 +87,16 @@ def build_grammar(
 ) -> Grammar:
     """The grammar for a dialogue state: `allowed` intent/group names, None for all.
 
-    `filler=None` adds the filler path only when a routine can be started: there a wrong
-    match costs most (a routine starts out of nowhere), while in answer and control states
-    the short one-word replies ("seven", "pause") lose too often to a cheap filler word
-    (measured with pocketsphinx: see the Intents section of the README).
+    `filler=None` adds the filler path only when the state allows an intent listed under
+    the file's `filler_for` (the built-in file: routines and wake): there a wrong match costs
+    most (a routine starts out of nowhere, the app wakes with a client in the room), while in
+    answer and control states one-word replies ("seven", "pause") lose too often to a cheap
+    filler word (measured with pocketsphinx: see the Intents section of the README).
     """
     intents = intents if intents is not None else load_intents()
     names = intents.resolve(allowed)
     if filler is None:
-        filler = bool(names & intents.routines)
+        filler = bool(names & intents.filler_for)
     return _cached_grammar(intents, names, filler)
 
 

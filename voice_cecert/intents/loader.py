@@ -29,7 +29,7 @@ DEFAULT_INTENTS = Path(__file__).with_name("cecert.yaml")
 # that blows up (long permutations, many optionals) should be rewritten, not silently used.
 MAX_SENTENCES = 20_000
 
-_OWN_KEYS = ("groups", "always", "filler")
+_OWN_KEYS = ("groups", "always", "filler", "filler_for")
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +47,7 @@ class IntentSet:
     always: frozenset[str]
     filler: tuple[str, ...]
     sentences: tuple[tuple[str, str], ...]
+    filler_for: frozenset[str] = frozenset()
 
     @property
     def routines(self) -> frozenset[str]:
@@ -107,6 +108,10 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
     groups = _groups(data.get("groups") or {}, names, fail)
     always = _name_list(data.get("always") or [], "always", names, fail)
     filler = _filler(data.get("filler"), fail)
+    filler_for = frozenset(names)
+    if data.get("filler_for") is not None:
+        members = _name_list(data["filler_for"], "filler_for", (*names, *groups), fail)
+        filler_for = frozenset().union(*(groups.get(m, {m}) for m in members))
     hassil_dict = {k: v for k, v in data.items() if k not in _OWN_KEYS}
     try:
         hassil_intents = Intents.from_dict(hassil_dict)
@@ -125,6 +130,7 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
         always=always,
         filler=filler,
         sentences=sentences,
+        filler_for=filler_for,
     )
 
 
