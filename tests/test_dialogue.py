@@ -202,8 +202,11 @@ def test_sleep_ignores_everything_until_the_wake_phrase(s):
 
 
 def test_custom_wake_phrase(matcher):
-    s = Setup(matcher, wake_phrase="hello friend")
+    s = Setup(matcher, wake_phrase="Hello, friend")
     s.hear("sleep")
+    grammar = s.d.grammar()
+    assert "hello friend" in grammar and "hey coach" not in grammar
+    assert len(grammar) > 10  # with everyday filler words, so other speech is not a wake-up
     s.hear("hey coach")
     assert s.d.state is State.SLEEPING
     s.hear("hello friend")

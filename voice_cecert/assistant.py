@@ -57,6 +57,10 @@ class IntentsAdapter:
     def names(self) -> tuple[str, ...]:
         return self.intents.names
 
+    def filler(self) -> tuple[str, ...]:
+        """Everyday words of the intents file that mean no command."""
+        return tuple(self.intents.filler)
+
     def match(
         self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
     ) -> Intent | None:

@@ -348,11 +348,13 @@ class Dialogue:
         return [*grammars, self._sleep_grammar()]
 
     def _sleep_grammar(self) -> Sequence[str]:
-        """The wake phrases with the intents file's filler path (so that other speech decodes
-        to filler rather than to the wake phrase); a custom wake phrase on its own otherwise."""
+        """The wake phrases with the intents file's filler path, so that other speech decodes
+        to filler rather than to the wake phrase. A custom wake phrase the intents file does
+        not know gets the filler words as one-word phrases beside it, for the same reason."""
         if self._sleep_phrases is None:
             wake = _normalise(self.config.wake_phrase)
-            phrases: Sequence[str] = [self.config.wake_phrase]
+            filler = getattr(self.matcher, "filler", None)
+            phrases: Sequence[str] = [wake, *(filler() if filler is not None else ())]
             if "wake" in self._all_names:
                 known = self.matcher.phrases(["wake"])
                 if wake in {_normalise(p) for p in known}:
