@@ -269,3 +269,10 @@ def test_odd_sized_feeds_are_regrouped(recognizer):
     recognizer.set_grammar(COMMANDS)
     pieces = [samples[i : i + 1000] for i in range(0, len(samples), 1000)]
     assert [t.text for t in transcribe(recognizer, pieces)] == ["help"]
+
+
+def test_prepare_loads_the_free_dictation_model_ahead_of_speech():
+    recognizer = SphinxRecognizer()
+    assert not recognizer._lm_loaded  # grammar-only use never pays for the LM
+    recognizer.prepare()
+    assert recognizer._lm_loaded

@@ -12,11 +12,11 @@ Two problems seen in practice:
   real noise floor (any microphone) are left exactly as they were.
 - Quiet input (a phone held away, a soft voice). Frames the VAD calls speech feed a peak-level
   tracker; when speech is well under the target level, a gain (capped, never below 1) lifts
-  it. The gain is chosen when an utterance starts and held for the whole utterance: a gain
-  that moved within an utterance would shift the energy feature and the cepstral mean mid-word
-  (measured: boosting the soft onset of a first utterance 8x lost its first word). It is only
-  used once `MIN_EVIDENCE` seconds of speech were heard, so the first utterance of a stream
-  passes at its own level. The gain never attenuates: normal-level audio passes through
+  it. The gain is chosen when an utterance starts and held for the whole utterance, because a
+  gain that moved within an utterance would shift the energy feature and the cepstral mean
+  mid-word, and one learned from the first few frames (a soft onset) would be far too high.
+  It is only used once `MIN_EVIDENCE` seconds of speech were heard, so the first utterance of
+  a stream passes at its own level. The gain never attenuates: normal-level audio passes through
   unchanged apart from the floor.
 
 Everything works per block with state, so it runs on live audio; `reset()` restarts the noise

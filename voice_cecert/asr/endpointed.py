@@ -178,6 +178,12 @@ class EndpointedRecognizer(ABC):
             del self._specs[next(iter(self._specs))]
         self.grammar, self.grammar_spec = spec.phrases, spec
 
+    @abstractmethod
+    def prepare(self) -> None:
+        """Load what the current grammar needs now rather than at the next utterance's start
+        (pocketsphinx's free-dictation LM, vosk's free recogniser): call it while the app is
+        speaking, so the first words afterwards are not delayed."""
+
     def missing_grammar_words(self, spec: GrammarSpec) -> tuple[str, ...]:
         return self.missing_words([*spec.phrases, *spec.filler])
 

@@ -179,6 +179,9 @@ class VoskRecognizer(EndpointedRecognizer):
             self._compile_grammar(grammar)
         return self._recognizers[grammar]
 
+    def prepare(self) -> None:
+        self._recognizer_for(self.grammar_spec)
+
     def _is_grammar_result(self, grammar: GrammarSpec | None) -> bool:
         return grammar is not None and self.supports_grammar
 
