@@ -57,7 +57,7 @@ def test_a_session_yields_one_result_per_utterance_in_order(matcher):
 
 
 def test_unrelated_speech_is_not_understood(matcher):
-    pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher)
+    pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher, filler=True)
     results = _run(pipeline, ["the printer on the second floor is jammed again"])
     assert results and all(r.intent is None for r in results)
     assert results[0].to_json()["intent"] is None
@@ -87,3 +87,10 @@ def test_free_dictation_matches_fuzzily(matcher):
     results = list(pipeline.run(blocks_from_array(audio)))
     assert len(results) == 1
     assert results[0].transcript.grammar is False
+
+
+def test_filler_option_reaches_the_engine(matcher):
+    assert SpeechToIntent(make_recognizer("pocketsphinx"), matcher).recognizer.use_filler is False
+    on = SpeechToIntent(make_recognizer("pocketsphinx"), matcher, filler=True)
+    assert on.recognizer.use_filler is True
+    assert on.recognizer.grammar_spec.filler == matcher.intents.filler

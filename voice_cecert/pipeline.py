@@ -63,7 +63,9 @@ class SpeechToIntent:
 
     `allowed` (intent or group names; None for all) sets both the recogniser grammar and the
     matcher's choice; `grammar=False` leaves the recogniser in free dictation and matches
-    fuzzily. `min_confidence` drops transcripts the engine itself doubts.
+    fuzzily. `min_confidence` drops transcripts the engine itself doubts. `filler` turns the
+    engine's filler-word path on or off where the engine makes it optional (pocketsphinx:
+    off by default for latency); None keeps the engine's choice.
     """
 
     def __init__(
@@ -74,8 +76,11 @@ class SpeechToIntent:
         *,
         grammar: bool = True,
         min_confidence: float = 0.0,
+        filler: bool | None = None,
     ) -> None:
         self.recognizer = recognizer
+        if filler is not None and hasattr(recognizer, "use_filler"):
+            recognizer.use_filler = filler  # read when a grammar is compiled
         self.matcher = matcher if matcher is not None else Matcher()
         self.use_grammar = grammar and getattr(recognizer, "supports_grammar", True)
         self.min_confidence = min_confidence

@@ -49,6 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--free", action="store_true", help="free dictation instead of the command grammar"
     )
     parser.add_argument(
+        "--filler",
+        action="store_true",
+        help="let unrelated speech decode as filler words (pocketsphinx; rejects more, slower)",
+    )
+    parser.add_argument(
         "--continuous", action="store_true", help="with the microphone: keep listening"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per utterance")
@@ -62,7 +67,13 @@ def _listen(args: argparse.Namespace) -> int:
     recognizer = recognizer_from_settings(
         load_settings(), engine=args.engine, model_path=args.model
     )
-    pipeline = SpeechToIntent(recognizer, Matcher(intents), allowed, grammar=not args.free)
+    pipeline = SpeechToIntent(
+        recognizer,
+        Matcher(intents),
+        allowed,
+        grammar=not args.free,
+        filler=True if args.filler else None,
+    )
     once = not (args.wav or args.stdin or args.continuous)
     for result in pipeline.run(blocks):
         print(_render(result, args.json), flush=True)
