@@ -176,6 +176,13 @@ def test_a_near_miss_from_a_grammar_held_recogniser_is_not_understood(s, matcher
     assert said in s.d.msg.data["reprompt"] and s.host.calls == []
 
 
+def test_answers_forgive_a_stray_word_even_from_a_grammar_held_recogniser(s):
+    s.hear("start a breathing break")
+    s.d.on_event(AnswerExpected("checkin"))
+    s.hear("ten out", strict=True)
+    assert s.host.calls[-1] == ("answer", 10)
+
+
 def test_low_recogniser_confidence_is_confirmed_and_no_declines(s):
     s.hear("start a breathing break", confidence=0.1)
     assert s.host.calls == []

@@ -407,6 +407,10 @@ class Dialogue:
                 self._activity()
                 self._answer(text)
             return
+        # Strict only when idle, where a near miss would start a practice nobody asked for;
+        # an answer or a control is cheap to correct, and decoders often add a stray word
+        # after a short answer ("ten out" for "ten") that only a fuzzy match forgives.
+        strict = strict and self.state is State.IDLE
         intent = self.matcher.match(text, self.allowed(), strict=strict)
         if intent is None and self._choosing:
             option = self._pick_option(text)
