@@ -54,6 +54,8 @@ CONDITIONS = ("clean", "snr10", "snr5")
 SNR = {"clean": None, "snr10": 10.0, "snr5": 5.0}
 LEAD = 0.3  # silence before each utterance
 TAIL = 1.2  # after it: well over the endpointer hangover, so the endpoint (not EOF) fires
+CONFIRM_CONFIDENCE = 0.3  # voice_cecert.dialogue.DialogueConfig defaults at the time of writing
+CONFIRM_SCORE = 80.0
 TARGETS = {
     "acc_clean": 97.0,
     "acc_snr5": 90.0,
@@ -386,6 +388,8 @@ def _event(got: Any, feed_s: float, at: float, item: Item, flushed: bool) -> dic
         "intent": None if intent is None else intent.name,
         "slots": None if intent is None else {k: v for k, v in intent.slots.items()},
         "score": None if intent is None else intent.score,
+        "exact": None if intent is None else intent.exact,
+        "routine": None if intent is None else intent.routine,
     }
 
 
@@ -424,6 +428,16 @@ def _slots_equal(event: dict[str, Any], item: Item) -> bool:
     return got == item.slots
 
 
+def confirmed_first(event: dict[str, Any]) -> bool:
+    """Would the dialogue ask "did you mean ...?" before starting this routine? (its rule:
+    DialogueConfig.confirm_confidence / confirm_score; other intents are acted on at once)."""
+    if not event.get("routine"):
+        return False
+    return event["conf"] < CONFIRM_CONFIDENCE or (
+        not event["exact"] and event["score"] < CONFIRM_SCORE
+    )
+
+
 def pct(values: list[bool]) -> float | None:
     return 100.0 * sum(values) / len(values) if values else None
 
@@ -452,10 +466,12 @@ def summarise(items: dict[str, Item], rows: list[dict[str, Any]]) -> dict[tuple,
                     g["lat"].append(closed[-1]["decode_ms"])
                     g["wait"].append(closed[-1]["wait"])
                 g["no_endpoint"].append(not closed)
-            elif item.kind == "ood":
-                g["fa"].append(ok)
             else:
-                g["fa_human"].append(ok)
+                acted = any(
+                    e["intent"] is not None and not confirmed_first(e) for e in row["events"]
+                )
+                g["fa" if item.kind == "ood" else "fa_human"].append(ok)
+                g["acted" if item.kind == "ood" else "acted_human"].append(acted)
     out = {}
     for key, g in groups.items():
         out[key] = {
@@ -464,6 +480,8 @@ def summarise(items: dict[str, Item], rows: list[dict[str, Any]]) -> dict[tuple,
             "fa": pct(g["fa"]),
             "n_ood": len(g["fa"]),
             "fa_human": pct(g["fa_human"]),
+            "acted": pct(g["acted"]),
+            "acted_human": pct(g["acted_human"]),
             "n_human": len(g["fa_human"]),
             "lat_med": quantile(g["lat"], 0.5),
             "lat_p95": quantile(g["lat"], 0.95),
@@ -519,6 +537,10 @@ def table(run: dict[str, Any], korean: bool) -> list[str]:
         f"{fmt(s['grammar_switch_s'] and s['grammar_switch_s'] * 1000, '.0f', ' ms')}; "
         f"peak RSS: {s['peak_rss_mb']:.0f} MB",
         "",
+        "False accept: any intent from out-of-domain speech; in brackets, those the dialogue "
+        'would act on without first asking "did you mean ...?" (routines heard with '
+        f"confidence < {CONFIRM_CONFIDENCE} or fuzzy score < {CONFIRM_SCORE:g} are confirmed).",
+        "",
         "| condition | voices | command acceptance | false accept (synthetic OOD) "
         "| false accept (human OOD) | decode after endpoint med / p95 | endpointer wait med "
         "| RTF |",
@@ -530,8 +552,16 @@ def table(run: dict[str, Any], korean: bool) -> list[str]:
             if r is None:
                 continue
             acc = "n/a (Korean model)" if korean else f"{fmt(r['acc'])}% of {r['n_cmd']}"
-            fa = "n/a (Korean model)" if korean else f"{fmt(r['fa'])}% of {r['n_ood']}"
-            fah = "n/a (Korean model)" if korean else f"{fmt(r['fa_human'])}% of {r['n_human']}"
+            fa = (
+                "n/a (Korean model)"
+                if korean
+                else f"{fmt(r['fa'])}% ({fmt(r['acted'])}%) of {r['n_ood']}"
+            )
+            fah = (
+                "n/a (Korean model)"
+                if korean
+                else f"{fmt(r['fa_human'])}% ({fmt(r['acted_human'])}%) of {r['n_human']}"
+            )
             if fam == "human":
                 acc, fa = "-", "-"
             elif fam != "all":
@@ -657,6 +687,10 @@ def verdicts(runs: list[dict[str, Any]]) -> list[str]:
             row(f"acceptance 5 dB, {fam}", st[("snr5", fam)]["acc"], 90, True, "%")
     worst_fa = max(v for k, r in st.items() for v in (r["fa"], r["fa_human"]) if v is not None)
     row("false acceptance (worst condition/family, synthetic or human)", worst_fa, 3, False, "%")
+    worst_acted = max(
+        v for r in st.values() for v in (r["acted"], r["acted_human"]) if v is not None
+    )
+    row("same, counting only intents acted on without confirming", worst_acted, 3, False, "%")
     row("median decode after endpoint, clean", st[("clean", "all")]["lat_med"], 150, False, " ms")
     worst_rtf = max(r["rtf"] for r in st.values() if r["rtf"] is not None)
     row("RTF (worst condition)", worst_rtf, 0.2, False, "")
