@@ -205,7 +205,7 @@ class Stack:
     with its endpointer and conditioning, grammar of the allowed intents, matcher), or, for
     a commit before that module existed, the same parts wired the same way."""
 
-    def __init__(self, engine: str, condition: bool) -> None:
+    def __init__(self, engine: str, condition: bool, filler: bool = False) -> None:
         from voice_cecert.asr.select import make_recognizer
         from voice_cecert.intents.matcher import Matcher
 
@@ -222,7 +222,11 @@ class Stack:
             self.pipeline = None
         else:
             self.pipeline = SpeechToIntent(
-                self.recognizer, self.matcher, allowed=[], grammar=not self.korean
+                self.recognizer,
+                self.matcher,
+                allowed=[],
+                grammar=not self.korean,
+                filler=True if filler else None,  # None: the engine's default, as the app
             )
         self.allowed: frozenset[str] | None = None
 
@@ -307,7 +311,7 @@ def worker(args: argparse.Namespace) -> None:
     """Runs in its own process: load one engine, decode every item, write JSON lines."""
     t_ready0 = time.perf_counter()
     t_load0 = time.perf_counter()
-    stack = Stack(args.engine, condition=args.condition == "on")
+    stack = Stack(args.engine, condition=args.condition == "on", filler=args.filler)
     load_s = time.perf_counter() - t_load0
     sets = {k: frozenset(v) for k, v in json.loads(Path(args.sets).read_text()).items()}
     state = "idle"
@@ -336,6 +340,7 @@ def worker(args: argparse.Namespace) -> None:
         "engine": args.engine,
         "condition": args.condition,
         "step": args.step,
+        "filler": args.filler,
         "engine_name": stack.name,
         "load_s": load_s,
         "import_and_load_s": time.perf_counter() - t_ready0,
@@ -527,7 +532,8 @@ def fmt(value: float | None, spec: str = ".1f", unit: str = "") -> str:
 def table(run: dict[str, Any], korean: bool) -> list[str]:
     s = run["summary"]
     lines = [
-        f"### {run['engine']} ({s['engine_name']}), conditioning {run['condition']}",
+        f"### {run['engine']} ({s['engine_name']}), conditioning {run['condition']}"
+        + (", filler words on" if s.get("filler") else ""),
         "",
         "Renderings: " + ("all." if run["step"] == 1 else f"one in {run['step']}."),
         "",
@@ -701,13 +707,13 @@ def verdicts(runs: list[dict[str, Any]]) -> list[str]:
 
 # --------------------------------------------------------------------------- driver
 def run_worker(
-    engine: str, condition: str, step: int, manifest: Path, sets: Path, work: Path
+    engine: str, condition: str, step: int, manifest: Path, sets: Path, work: Path, filler: bool
 ) -> None:
     """One engine in a fresh process over every `step`-th rendering, all noise conditions."""
     out = work / f"results-{engine}-{condition}.jsonl"
     conditions = ",".join(CONDITIONS)
     cmd = [sys.executable, __file__, "--worker", "--engine", engine, "--condition", condition]
-    cmd += ["--step", str(step)]
+    cmd += ["--step", str(step)] + (["--filler"] if filler else [])
     cmd += ["--conditions", conditions, "--manifest", str(manifest), "--sets", str(sets)]
     cmd += ["--out", str(out)]
     t0 = time.time()
@@ -788,6 +794,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--report-only", action="store_true", help="re-read the results in --work, decode nothing"
     )
+    p.add_argument(
+        "--filler",
+        action="store_true",
+        help="turn on the engine's filler-word path (listen --filler)",
+    )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     for name in ("engine", "condition", "conditions", "manifest", "sets", "out"):
         p.add_argument(f"--{name}", help=argparse.SUPPRESS)
@@ -821,11 +832,10 @@ def main(argv: list[str] | None = None) -> None:
         # secondary runs decode a subset: conditioning off one rendering in 3; vosk (free
         # dictation with a large Korean model, ~3x slower) one in 5, enough for speed and memory
         for engine in args.engines.split(","):
-            run_worker(
-                engine, "on", 1 if engine == "pocketsphinx" else 5, manifest, sets_file, work
-            )
+            step = 1 if engine == "pocketsphinx" else 5
+            run_worker(engine, "on", step, manifest, sets_file, work, args.filler)
             if engine == "pocketsphinx" and not args.no_compare:
-                run_worker(engine, "off", 3, manifest, sets_file, work)
+                run_worker(engine, "off", 3, manifest, sets_file, work, args.filler)
     items = {d["id"]: Item(**d) for d in json.loads(manifest.read_text())}
     runs = load_runs(work, items)
     sets = {k: frozenset(v) for k, v in json.loads((work / "sets.json").read_text()).items()}
