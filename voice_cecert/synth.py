@@ -116,7 +116,7 @@ def synthesize(text: str, voice: str = "flite:slt", speed: float = 1.0) -> np.nd
     return _cached(text, voice, round(float(speed), 4)).copy()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=512)  # ~25 MB of typical command clips
 def _cached(text: str, voice: str, speed: float) -> np.ndarray:
     family = voice_family(voice)
     key = hashlib.sha256(
