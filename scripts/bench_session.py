@@ -16,7 +16,8 @@ How the latency is measured, honestly split in two and added up:
   is fed at real-time pace, like a microphone; elsewhere faster, and the real-time factor of
   the processing is reported: below 1, live audio would keep up.
 Commands that get no spoken answer by design (e.g. "slower" mid-routine changes the pace
-silently) are counted as "silent" and left out of the latency figures.
+silently), or were not understood at all (an empty transcript), are counted as "silent" and
+left out of the latency figures; breathing cues are never taken for an answer.
 
 Startup ("ready to listen") is measured in a fresh interpreter: from before importing
 voice_cecert to the moment the recogniser holds the idle grammar and the greeting's first sample
@@ -168,6 +169,7 @@ def run_session(name: str, voice: str, parts: list, kind: str, workdir: Path) ->
     from voice_cecert.assistant import build_session
     from voice_cecert.intents.loader import load_intents
     from voice_cecert.journal import Journal
+    from voice_cecert.routines.runner import phrases as runner_phrases
     from voice_cecert.stream_clock import StreamClock
 
     samples, marks = synth.session_with_marks(parts, voice, lead=5.0, tail=3.0)
@@ -194,6 +196,10 @@ def run_session(name: str, voice: str, parts: list, kind: str, workdir: Path) ->
         if hasattr(speaker, "close"):
             speaker.close()
     wall = time.perf_counter() - began
+    # Breathing cues come when the pacing says, not in answer to anything: never an answer.
+    words = runner_phrases()
+    cues = {*words["cue_words"].values(), *words["cue_words_short"].values()}
+    cues |= {f"({kind})" for kind in ("inhale", "exhale", "hold", "chime")}
     commands = []
     for mark in marks:
         result = next(
@@ -205,8 +211,15 @@ def run_session(name: str, voice: str, parts: list, kind: str, workdir: Path) ->
             continue
         stream_t, wall_t, transcript = result
         answer = next(
-            (s for s in starts if s[0] >= wall_t and s[1] <= stream_t + ANSWER_WINDOW_S), None
+            (
+                s
+                for s in starts
+                if s[0] >= wall_t and s[1] <= stream_t + ANSWER_WINDOW_S and s[2] not in cues
+            ),
+            None,
         )
+        if not transcript.text:
+            answer = None  # nothing was understood, so nothing that follows is its answer
         endpoint_ms = (stream_t - mark.end) * 1000
         processing_ms = None if answer is None else (answer[0] - wall_t) * 1000
         commands.append(Command(name, mark.text, transcript.text, endpoint_ms, processing_ms))
