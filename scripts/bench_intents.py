@@ -603,6 +603,20 @@ def noise_table(run: dict[str, Any]) -> list[str]:
     return lines
 
 
+def intent_table(run: dict[str, Any], items: dict[str, Item]) -> list[str]:
+    """Accepted / said per intent and condition: where the intents and the engine fall short."""
+    counts: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for row in run["rows"]:
+        item = items[row["id"]]
+        if item.kind == "cmd":
+            counts[item.intent][row["cond"]].append(judge(item, row["events"])[0])
+    lines = ["| intent | " + " | ".join(CONDITIONS) + " |", "|---|" + "---|" * len(CONDITIONS)]
+    for intent in sorted(counts, key=lambda k: (sum(map(sum, counts[k].values())), k)):
+        cells = [f"{sum(counts[intent][c])}/{len(counts[intent][c])}" for c in CONDITIONS]
+        lines.append(f"| {intent} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def failures_md(
     runs: list[dict[str, Any]], items: dict[str, Item], command: str, typed: dict[str, Any]
 ) -> str:
@@ -625,6 +639,7 @@ def failures_md(
         if run["korean"]:
             continue
         lines += [f"## {run['engine']}, conditioning {run['condition']}", ""]
+        lines += ["Commands accepted per intent (worst first):", "", *intent_table(run, items), ""]
         per_intent: dict[str, list[str]] = defaultdict(list)
         fa: list[str] = []
         for row in run["rows"]:
