@@ -137,6 +137,7 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
             session.run_audio(source, recognizer, ptt, trace=sys.stderr if options.trace else None)
     finally:
         session.close()
-        if hasattr(speaker, "close"):
-            speaker.close()
+        for part in (speaker, source):  # the WAV speaker writes its file; the mic stops
+            if hasattr(part, "close"):
+                part.close()
     return 0
