@@ -169,9 +169,7 @@ def test_low_confidence_routine_is_confirmed_and_yes_starts_it(s):
     assert s.host.calls == [("start", "breathing", None)]
 
 
-def test_a_near_miss_from_a_grammar_held_recogniser_is_not_understood(s, matcher):
-    if not matcher._strict_supported:
-        pytest.skip("this intents matcher has no strict mode yet")
+def test_a_near_miss_from_a_grammar_held_recogniser_is_not_understood(s):
     said = s.hear("breathing brick", strict=True)
     assert said in s.d.msg.data["reprompt"] and s.host.calls == []
 

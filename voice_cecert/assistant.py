@@ -10,7 +10,6 @@ microphone it is the monotonic clock.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import queue
 import sys
 import threading
@@ -21,6 +20,7 @@ from typing import Any, TextIO
 from voice_cecert.asr.base import Recognizer, Transcript
 from voice_cecert.audio import BLOCK_SECONDS
 from voice_cecert.dialogue import Dialogue, DialogueConfig, HostEvent, State
+from voice_cecert.intents.grammar import build_grammar
 from voice_cecert.intents.loader import IntentSet
 from voice_cecert.intents.matcher import Matcher
 from voice_cecert.intents.types import Intent
@@ -28,11 +28,6 @@ from voice_cecert.routine_host import RoutineHost
 from voice_cecert.speech import Speaker
 from voice_cecert.speech_queue import RunnerVoice, SpeechQueue
 from voice_cecert.stream_clock import StreamClock
-
-try:
-    from voice_cecert.intents.grammar import build_grammar
-except ImportError:  # an intents package without grammars: plain phrase lists instead
-    build_grammar = None  # type: ignore[assignment]
 
 # Seconds of silence that end an utterance: short for commands (a quick answer), shorter still
 # once what was heard so far is already a whole command, longer for dictation (people pause to
@@ -51,8 +46,6 @@ class IntentsAdapter:
         self.intents = intents
         self._matcher = Matcher(intents) if threshold is None else Matcher(intents, threshold)
         self._ranker = Matcher(intents, threshold=0.0)
-        self._plain: dict[frozenset[str], tuple[str, ...]] = {}
-        self._strict_supported = "fuzzy" in inspect.signature(self._matcher.match).parameters
 
     def names(self) -> tuple[str, ...]:
         return self.intents.names
@@ -65,18 +58,11 @@ class IntentsAdapter:
         self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
     ) -> Intent | None:
         """`strict`: whole template matches only (for grammar-constrained transcripts)."""
-        if strict and self._strict_supported:
-            return self._matcher.match(text, allowed, fuzzy=False)
-        return self._matcher.match(text, allowed)
+        return self._matcher.match(text, allowed, fuzzy=not strict)
 
     def phrases(self, allowed: Iterable[str] | None = None) -> Sequence[str]:
         """The recogniser grammar for these intents (a Grammar, which is a tuple of phrases)."""
-        if build_grammar is not None:
-            return build_grammar(allowed, self.intents)
-        names = self.intents.resolve(allowed)
-        if names not in self._plain:
-            self._plain[names] = tuple(sorted({t for n, t in self.intents.sentences if n in names}))
-        return self._plain[names]
+        return build_grammar(allowed, self.intents)
 
     def rank(
         self, text: str, allowed: Iterable[str] | None = None, limit: int = 3
