@@ -33,22 +33,14 @@ class LaunchOptions:
 
 
 def make_recognizer(engine: str, model: str | None, settings: Any) -> Any:
-    """The speech-to-text engine's own selection when it is there, else pocketsphinx."""
-    try:
-        from voice_cecert.asr import select
-    except ImportError:
-        select = None
-    if select is not None:
-        return select.make_recognizer(
-            engine=engine,
-            model_path=model or getattr(settings, "model_path", "") or None,
-            trailing_silence=settings.trailing_silence,
-        )
-    if engine == "vosk":
-        raise UserError("the vosk engine is not available in this build; use --engine pocketsphinx")
-    from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+    """The speech-to-text engine's own choice (vosk with a model, else pocketsphinx)."""
+    from voice_cecert.asr import select
 
-    return SphinxRecognizer(trailing_silence=settings.trailing_silence)
+    return select.make_recognizer(
+        engine=engine,
+        model_path=model or getattr(settings, "model_path", "") or None,
+        trailing_silence=settings.trailing_silence,
+    )
 
 
 def open_journal(enabled: bool) -> tuple[Any, str | None]:
