@@ -42,8 +42,6 @@ ALL_IDS = sorted(ELEMENT_OF)
 # which differ from the content rules below in these documented ways.
 EXCEPTIONS = {
     ("breathing", "checkin-before"): "FORMAT.md: breathing skips it so the first cue comes at once",
-    ("feelings-check-in", "opens-with-say"): "example routine opens with the check-in offer",
-    ("feelings-check-in", "ends-with-close"): "example routine ends on a choose offer",
 }
 
 # Default length 1-3 minutes, except where the catalog asks for more talk from the user:

@@ -81,7 +81,11 @@ def test_number_out_of_range_is_retried(make_runner, clock, speaker):
     clock.call_at(103.0, lambda: runner.answer(42))
     clock.call_at(104.0, lambda: runner.answer(3))
     runner.run()
-    assert speaker.said() == ["Rate it.", "A number from 0 to 10 is fine, or say skip.", "Thanks."]
+    assert speaker.said() == [
+        "Rate it.",
+        "A number from zero to ten is fine, or say skip.",
+        "Thanks.",
+    ]
 
 
 def test_list_collects_items_one_by_one(make_runner, clock, speaker):
@@ -115,7 +119,7 @@ def test_checkin_is_offered_not_forced(make_runner, clock, speaker):
     runner, events = make_runner("- checkin: before\n- say: Go.\n")
     result = runner.run()
     prompt = speaker.said()[0]
-    assert "0 to 10" in prompt
+    assert "zero to ten" in prompt
     assert speaker.when("Go.") == pytest.approx(100 + speaker.duration(prompt) + 8)
     assert result.checkins == {}
     assert kinds(events, "checkin") == []
