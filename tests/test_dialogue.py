@@ -154,6 +154,15 @@ def test_two_misses_offer_three_most_likely_options_by_name(s, matcher):
     assert s.host.calls == []
 
 
+def test_speech_that_is_no_control_mid_routine_gets_no_reply(s):
+    s.hear("start a breathing break")
+    assert s.d.state is State.ROUTINE
+    assert s.hear("purple elephants") == ""
+    assert s.hear("purple elephants") == ""
+    assert s.host.calls == [("start", "breathing", None)]
+    assert "'pause'" in s.hear("what can I say")
+
+
 def test_reprompts_vary(s):
     a = s.hear("blah")
     s.hear("help")  # a success resets the miss count

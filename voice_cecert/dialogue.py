@@ -495,6 +495,11 @@ class Dialogue:
         return bool(wake) and (heard == wake or f" {wake} " in f" {heard} ")
 
     def _not_understood(self, text: str) -> None:
+        # Mid-routine, speech that is no control is usually the practice itself (naming a
+        # feeling aloud, a sigh, a murmur in a quiet stretch): answering it would break the
+        # very quiet the routine is making. Controls and "what can I say" still work.
+        if self.state is State.ROUTINE:
+            return
         self._misses += 1
         self._help = None
         if self._misses < 2:
