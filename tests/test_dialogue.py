@@ -37,8 +37,10 @@ class RecordingHost:
     def available(self, routine_id: str) -> bool:
         return routine_id in {"breathing", "mindful-moment", "name-the-rumination"}
 
-    def start(self, routine_id: str, seconds: int | None = None) -> int:
-        self.calls.append(("start", routine_id, seconds))
+    def start(
+        self, routine_id: str, seconds: int | None = None, given: dict[str, Any] | None = None
+    ) -> int:
+        self.calls.append(("start", routine_id, seconds, *([given] if given else [])))
         return 0
 
     def control(self, name: str, slots: dict[str, Any]) -> None:
@@ -152,6 +154,11 @@ def test_two_misses_offer_three_most_likely_options_by_name(s, matcher):
     assert first and "'" + s.d.spoken_name(likely[0]) + "'" not in first
     assert options_in(second) == [s.d.spoken_name(n) for n in likely]
     assert s.host.calls == []
+
+
+def test_a_silent_moment_request_carries_its_answer_to_the_routine(s):
+    s.hear("a silent mindful moment")
+    assert s.host.calls == [("start", "mindful-moment", None, {"silent": "yes"})]
 
 
 def test_speech_that_is_no_control_mid_routine_gets_no_reply(s):

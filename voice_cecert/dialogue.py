@@ -136,7 +136,9 @@ class RoutineHost(Protocol):
 
     def available(self, routine_id: str) -> bool: ...
 
-    def start(self, routine_id: str, seconds: int | None = None) -> int:
+    def start(
+        self, routine_id: str, seconds: int | None = None, given: dict[str, Any] | None = None
+    ) -> int:
         """Start (stopping any other); returns the run number its events will carry."""
 
     def control(self, name: str, slots: dict[str, Any]) -> None: ...
@@ -608,7 +610,10 @@ class Dialogue:
         self.paused = False
         self.state = State.ROUTINE
         seconds = intent.slots.get("seconds")
-        self._run = self.host.start(routine, int(seconds) if seconds is not None else None)
+        given = {k: v for k, v in intent.slots.items() if k != "seconds"}
+        self._run = self.host.start(
+            routine, int(seconds) if seconds is not None else None, given=given
+        )
 
     def _answer(self, answer: Intent | str) -> None:
         if isinstance(answer, str):

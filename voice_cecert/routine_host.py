@@ -55,13 +55,18 @@ class RoutineHost:
     def available(self, routine_id: str) -> bool:
         return routine_id in self._ids
 
-    def start(self, routine_id: str, seconds: int | None = None) -> int:
+    def start(
+        self, routine_id: str, seconds: int | None = None, given: dict[str, Any] | None = None
+    ) -> int:
+        """Start a routine; `given` holds answers said with the request (its ask-step keys)."""
         self.stop()
         routine = self._load(routine_id)
         with self._lock:
             self._run += 1
             run = self._run
-        options = RunOptions(length_seconds=float(seconds) if seconds else None)
+        options = RunOptions(
+            length_seconds=float(seconds) if seconds else None, given=dict(given or {})
+        )
         runner = Runner(routine, self.speaker, self.clock, answers=self.journal, options=options)
         if self.journal is not None:
             runner.subscribe(JournalRecorder(self.journal))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from voice_cecert.routines import loader
+from voice_cecert.routines.runner import RunOptions
+
 YES_NO = """\
 - ask: Shall we go on?
   answer: yes-no
@@ -239,3 +242,25 @@ def test_two_controls_queued_together_while_paused_are_both_applied(make_runner,
     runner.run()
     # 50 s were left at the pause; resumed at 120 with pace x1.25 -> 62.5 s more.
     assert speaker.when("After.") == pytest.approx(182.5)
+
+
+def test_an_answer_given_with_the_request_is_not_asked_aloud(make_runner, clock, speaker):
+    runner, events = make_runner(
+        loader.load("mindful-moment"), options=RunOptions(given={"silent": "yes"})
+    )
+    result = runner.run()
+    said = speaker.said()
+    assert not any("Would you like it silent" in line for line in said)
+    assert said[:2] == ["A mindful moment, right where you are.", "Silent moment, starting now."]
+    assert not any("Notice" in line for line in said)
+    assert kinds(events, "answered")[0].value is True
+    assert result.completed
+
+
+def test_a_given_answer_that_does_not_parse_is_asked_as_usual(make_runner, clock, speaker):
+    runner, _ = make_runner(
+        YES_NO.replace("answer: yes-no", "answer: yes-no\n  key: go"),
+        options=RunOptions(given={"go": "purple"}),
+    )
+    runner.run()
+    assert speaker.said()[0] == "Shall we go on?"

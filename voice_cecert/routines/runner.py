@@ -93,6 +93,10 @@ class RunOptions:
     speech_rate: float = 1.0
     volume: float = 1.0
     cues: CueMode | None = None  # overrides the cue mode of adjustable breathe steps
+    # Answers already given in the request that started the routine ("a silent mindful
+    # moment"), by ask-step key: that question is not asked aloud, which matters most when a
+    # client is in the room.
+    given: dict[str, Any] = field(default_factory=dict)
 
 
 @functools.cache
@@ -453,6 +457,10 @@ class Runner:
                 self._say(phrases()[retry], template=False)
 
     def _ask(self, step: Ask) -> tuple[Step, ...] | None:
+        if step.key and step.key in self.options.given and step.answer in _GIVEN_PARSERS:
+            value = _GIVEN_PARSERS[step.answer](self.options.given[step.key])
+            if value is not None:
+                return self._answered(step, value)
         self._expecting = _Expecting(step.answer)
         self._say(step.question)
         if step.answer == "yes-no":
@@ -464,6 +472,9 @@ class Runner:
         else:
             value = self._collect_list(step)
         self._expecting = None
+        return self._answered(step, value)
+
+    def _answered(self, step: Ask, value: Any) -> tuple[Step, ...] | None:
         self._emit(
             "answered",
             value=value,
@@ -677,3 +688,10 @@ def default_title(routine_id: str) -> str:
         except UserError:  # a title is only for speaking; fall back to the id
             pass
     return routine_id.replace("-", " ")
+
+
+_GIVEN_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "yes-no": _parse_yes_no,
+    "number": _parse_number,
+    "text": _parse_text,
+}
