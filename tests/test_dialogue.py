@@ -61,6 +61,8 @@ class Lines:
         self.speaking = False
         self.rate = 1.0
         self.volume = 1.0
+        self.voice = ""
+        self.available_voices: tuple[str, ...] = ("en-a", "en-b")
 
     def say(self, text: str) -> None:
         self.lines.append(text)
@@ -74,6 +76,12 @@ class Lines:
     def set_volume(self, factor: float) -> None:
         self.volume = factor
 
+    def set_voice(self, voice: str) -> None:
+        self.voice = voice
+
+    def voices(self) -> tuple[str, ...]:
+        return self.available_voices
+
 
 class Setup:
     def __init__(self, matcher: IntentsAdapter, **config: Any) -> None:
@@ -81,13 +89,17 @@ class Setup:
         self.host = RecordingHost()
         self.out = Lines()
         self.saved: list[tuple[float, float]] = []
+        self.saved_voices: list[str] = []
         self.d = Dialogue(
             matcher=matcher,
             host=self.host,
             out=self.out,
             now=lambda: self.t,
             config=DialogueConfig(**config),
-            save_prefs=lambda r, v: self.saved.append((r, v)),
+            save_prefs=lambda r, v, voice: (
+                self.saved.append((r, v)),
+                self.saved_voices.append(voice),
+            ),
         )
 
     def hear(self, text: str, **kw: Any) -> str:
@@ -168,6 +180,24 @@ def test_speech_that_is_no_control_mid_routine_gets_no_reply(s):
     assert s.hear("purple elephants") == ""
     assert s.host.calls == [("start", "breathing", None)]
     assert "'pause'" in s.hear("what can I say")
+
+
+def test_different_voice_moves_to_the_next_voice_and_remembers_it(s):
+    s.hear("start a breathing break")
+    said = s.hear("different voice")
+    assert s.out.voice == "en-a" and s.saved_voices[-1] == "en-a"
+    assert said == s.d.msg.pick("voice_changed")
+    assert s.host.calls == [("start", "breathing", None)]  # not passed to the routine
+    s.hear("try another voice")
+    assert s.out.voice == "en-b"
+    s.hear("change your voice")
+    assert s.out.voice == "en-a"
+
+
+def test_different_voice_with_only_one_voice_says_so(s):
+    s.out.available_voices = ()
+    assert s.hear("different voice") == s.d.msg.pick("voice_none")
+    assert s.out.voice == "" and s.saved_voices == []
 
 
 def test_reprompts_vary(s):

@@ -59,6 +59,23 @@ def test_voice_speaker_hands_real_speech_to_the_player():
     assert voiced > 0.02 and np.max(np.abs(long_)) <= 0.9 + 1e-6  # volume 0.9 caps the peak
 
 
+def test_set_voice_changes_the_real_speech_and_lists_english_voices():
+    player = RecordingPlayer()
+    spk = Pyttsx3Speaker(player=player)
+    voices = spk.voices()
+    assert "gmw/en-us" in voices and all("/en" in v for v in voices)
+    spk.set_voice("gmw/en-us")
+    spk.say("Breathe in slowly.")
+    spk.set_voice("gmw/en-gb-scotland")
+    spk.say("Breathe in slowly.")
+    (first, _), (second, _) = player.lines
+    same_length = min(len(first), len(second))
+    assert len(first) != len(second) or not np.allclose(first[:same_length], second[:same_length])
+    with pytest.raises(UserError, match="unknown voice"):
+        spk.set_voice("no-such-voice")
+    assert TextSpeaker(io.StringIO()).voices() == ()
+
+
 def test_speaking_is_true_exactly_while_audio_goes_out():
     player = RecordingPlayer()
     spk = Pyttsx3Speaker(player=player)

@@ -319,6 +319,7 @@ def dialogue_config(settings: Any, push_to_talk: bool = False) -> DialogueConfig
         sleep_timeout_s=None if always_on or minutes <= 0 else minutes * 60.0,
         push_to_talk=push_to_talk,
         volume_max=max(1.0, 1.0 / volume),
+        voice=str(getattr(settings, "voice", "") or ""),
     )
 
 
@@ -342,12 +343,15 @@ def build_session(
     host = RoutineHost(speaker=RunnerVoice(speech), clock=clock, post=post, journal=journal)
     base = settings
 
-    def save_prefs(rate: float, volume: float) -> None:
+    def save_prefs(rate: float, volume: float, voice: str) -> None:
         if save_settings is None:
             return
         save_settings(
             dataclasses.replace(
-                base, rate=round(base.rate * rate), volume=round(min(1.0, base.volume * volume), 3)
+                base,
+                rate=round(base.rate * rate),
+                volume=round(min(1.0, base.volume * volume), 3),
+                voice=voice,
             )
         )
 

@@ -40,6 +40,7 @@ ROUTINE_CONTROLS = frozenset(
         "faster",
         "louder",
         "softer",
+        "voice",
         "shorter",
         "longer",
         "sleep",
@@ -62,6 +63,7 @@ IDLE_COMMANDS = frozenset(
         "faster",
         "louder",
         "softer",
+        "voice",
         "shorter",
         "longer",
         "sleep",
@@ -162,6 +164,10 @@ class Output(Protocol):
 
     def set_volume(self, factor: float) -> None: ...
 
+    def set_voice(self, voice: str) -> None: ...
+
+    def voices(self) -> Sequence[str]: ...
+
 
 class JournalLike(Protocol):
     """Only read here ("how am I doing"); practices are logged as routines run."""
@@ -219,6 +225,7 @@ class DialogueConfig:
     rate: float = 1.0  # factors of the configured speech rate and volume
     volume: float = 1.0
     volume_max: float = 1.0  # the factor that reaches full loudness
+    voice: str = ""  # the speaker's voice id ("" = the engine's default)
 
 
 @dataclass(frozen=True)
@@ -270,7 +277,7 @@ class Dialogue:
         config: DialogueConfig | None = None,
         messages: Messages | None = None,
         journal: JournalLike | None = None,
-        save_prefs: Callable[[float, float], None] | None = None,
+        save_prefs: Callable[[float, float, str], None] | None = None,
     ) -> None:
         self.matcher = matcher
         self.host = host
@@ -285,6 +292,7 @@ class Dialogue:
         self.paused = False
         self.rate = self.config.rate
         self.volume = self.config.volume
+        self.voice = self.config.voice
         self._routine: str | None = None
         self._expecting: str | None = None  # raw answer kind while in ANSWER
         self._confirming: Intent | None = None
@@ -792,9 +800,20 @@ class Dialogue:
         self._save_prefs()
         self.say(self.msg.pick(key))
 
+    def _on_voice(self, intent: Intent) -> None:
+        voices = list(self.out.voices())
+        if len(voices) < 2:
+            self.say(self.msg.pick("voice_none"))
+            return
+        current = voices.index(self.voice) if self.voice in voices else -1
+        self.voice = voices[(current + 1) % len(voices)]
+        self.out.set_voice(self.voice)
+        self._save_prefs()
+        self.say(self.msg.pick("voice_changed"))
+
     def _save_prefs(self) -> None:
         if self.save_prefs is not None:
-            self.save_prefs(self.rate, self.volume)
+            self.save_prefs(self.rate, self.volume, self.voice)
 
     def _on_sleep(self, intent: Intent) -> None:
         self._sleep("sleep")

@@ -66,6 +66,12 @@ class Speaker(Protocol):
 
     def set_volume(self, factor: float) -> None: ...
 
+    def set_voice(self, voice: str) -> None:
+        """Speak with this voice from the next line on (an id from `voices()`)."""
+
+    def voices(self) -> tuple[str, ...]:
+        """The voices a user can move between by saying "different voice" (empty: none)."""
+
 
 def cue_seconds(seconds: float) -> float:
     """How long the tone for a phase of `seconds` lasts (see the module docstring)."""
@@ -104,6 +110,12 @@ class _AudioSpeaker:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def set_voice(self, voice: str) -> None:
+        self._voice = tts.resolve_voice(voice)
+
+    def voices(self) -> tuple[str, ...]:
+        return tts.english_voices()
 
     @property
     def rate_wpm(self) -> int:
@@ -307,6 +319,12 @@ class TextSpeaker:
 
     def set_volume(self, factor: float) -> None:
         """Text has no volume."""
+
+    def set_voice(self, voice: str) -> None:
+        """Text has no voice."""
+
+    def voices(self) -> tuple[str, ...]:
+        return ()
 
 
 _notices: set[str] = set()

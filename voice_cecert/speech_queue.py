@@ -86,6 +86,12 @@ class SpeechQueue:
     def set_volume(self, factor: float) -> None:
         self.speaker.set_volume(factor)
 
+    def set_voice(self, voice: str) -> None:
+        self.speaker.set_voice(voice)
+
+    def voices(self) -> tuple[str, ...]:
+        return self.speaker.voices()
+
     # -- the runner's Speaker (blocking) ------------------------------------------------------
     def say_now(self, text: str) -> None:
         with self._lock:

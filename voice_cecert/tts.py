@@ -190,6 +190,16 @@ def list_voices() -> list[VoiceInfo]:
     return _run(_voices)
 
 
+def english_voices() -> tuple[str, ...]:
+    """Ids of the English voices, the ones a user of this English-language coach can pick."""
+    return tuple(
+        v.id
+        for v in list_voices()
+        if v.id.rsplit("/", 1)[-1].startswith("en")
+        or any(lang.lower().lstrip("\x05").startswith("en") for lang in v.languages)
+    )
+
+
 def resolve_voice(name: str) -> str:
     """The engine's id for a voice given by id ("gmw/en-us"), short id ("en-us") or name
     ("English (America)"). espeak-ng silently keeps the old voice for an unknown name, so an

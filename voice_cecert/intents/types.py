@@ -7,7 +7,7 @@ Intent names (the contract between the intents file, the benchmark, and the dial
 - "element": slot "element" in ELEMENTS ("tell me about rumination", "something for recovery").
 - controls: "help", "more", "menu", "stop", "pause", "resume", "repeat", "skip", "back",
   "slower", "faster", "louder", "softer", "shorter", "longer", "sleep", "wake", "progress"
-  ("how am I doing"), "goodbye".
+  ("how am I doing"), "goodbye", "voice" ("try a different voice": the next English voice).
 - answers: "yes", "no", "number" (slot "number": int 0-10), "duration" (slot "seconds": int,
   e.g. "make it three minutes" -> 180), "pattern" (slots "inhale", "exhale" and optionally
   "hold": ints, e.g. "four in, six out").
@@ -43,6 +43,7 @@ CONTROLS = (
     "wake",
     "progress",
     "goodbye",
+    "voice",
 )
 ANSWERS = ("yes", "no", "number", "duration", "pattern")
 
