@@ -33,6 +33,7 @@ def test_the_floor_follows_the_speech_level():
     loud = (np.sin(np.arange(16000) / 3) * 8000).astype(np.int16)
     for block in blocks_from_array(loud):
         conditioner.observe_speech(block)
+    conditioner.start_utterance()
     out = _process(conditioner, np.zeros(8000, dtype=np.int16))
     level = conditioner.speech_level
     assert level is not None and abs(level - _rms(loud)) / _rms(loud) < 0.05
@@ -87,6 +88,22 @@ def test_gain_waits_for_enough_speech_and_holds_within_an_utterance():
     assert conditioner.gain == 1.0  # unchanged until the next utterance starts
     conditioner.start_utterance()
     assert conditioner.gain == MAX_GAIN
+
+
+def test_the_first_utterance_gets_a_steady_floor_at_the_target_level():
+    """Not one set from the soft onset frames and rising mid-utterance (first-utterance bug)."""
+    conditioner = Conditioner()
+    onset = np.full(480, 40, dtype=np.int16).tobytes()  # a soft onset: a level of 40
+    for _ in range(3):
+        conditioner.observe_speech(onset)
+    conditioner.start_utterance()
+    zeros = np.zeros(4800, dtype=np.int16)
+    before = _rms(_process(conditioner, zeros))
+    loud = np.full(480, 3000, dtype=np.int16).tobytes()
+    for _ in range(10):
+        conditioner.observe_speech(loud)  # the speech level estimate moves within the utterance
+    after = _rms(_process(conditioner, zeros))
+    assert abs(before - TARGET_LEVEL / 100) < 3 and abs(after - before) < 1
 
 
 def test_loud_input_is_clipped_not_wrapped():

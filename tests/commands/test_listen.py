@@ -181,11 +181,6 @@ def test_bad_intents_file_names_file(tmp_path):
     assert str(bad) in result.stderr.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="speech-to-text: the level conditioner has no speech level yet for the first "
-    "utterance of a stream (voice_cecert/asr/conditioning.py); passes with condition=False",
-)
 def test_first_utterance_of_a_stream(capsys, wavs):
     assert main(["listen", "--engine", "pocketsphinx", "--json", "--wav", str(wavs["first"])]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
