@@ -103,6 +103,44 @@ def test_utterances_are_still_cut_in_steady_noise_at_10_db_snr(two_commands, kin
         assert abs(start - mark.start) < 0.3 and abs(end - mark.end) < 0.45
 
 
+@pytest.mark.parametrize("kind", ["white", "pink", "babble"])
+def test_a_noise_starting_after_silence_is_learned_within_the_noise_window(kind):
+    """A fan switched on 30 dB above a quiet room must not hold an utterance open for long."""
+    quiet = synth.noise("pink", 16000 * 20, seed=9) * 30
+    quiet[16000 * 3 :] += synth.noise(kind, 16000 * 17, seed=10) * 30 * 10 ** (30 / 20)
+    samples = np.round(quiet).astype(np.int16)
+    spans, _, _ = _run(samples, max_utterance=60.0, noise_window=2.0)
+    assert spans and max(end - start for start, end in spans) < 3.0, spans
+    # and speech in that noise is still found once the background was learned
+    speech, marks = synth.session_with_marks(["start a breathing break"], lead=0.5, tail=1.5)
+    noise_power = float(np.mean(quiet[16000 * 4 :] ** 2))
+    scale = np.sqrt(noise_power * 10 / synth.speech_power(speech))  # 10 dB SNR
+    noisy = quiet.copy()
+    noisy[16000 * 8 : 16000 * 8 + len(speech)] += speech * scale
+    found, _, _ = _run(np.round(noisy).astype(np.int16), max_utterance=60.0)
+    start, end = found[-1]
+    assert abs(start - 8 - marks[0].start) < 0.3 and abs(end - 8 - marks[0].end) < 0.45, found
+
+
+def test_new_stream_forgets_the_background_of_the_old_one():
+    loud = np.round(synth.noise("white", 16000 * 2, seed=1) * 3000).astype(np.int16)
+    speech, marks = synth.session_with_marks(["stop"], lead=0.05, tail=1.0)
+    ep = Endpointer()
+    for block in blocks_from_array(loud):
+        ep.push(block)
+    ep.new_stream()
+    ended = [s.ended for s in map(ep.push, blocks_from_array(speech)) if s.ended]
+    assert len(ended) == 1 and abs(ended[0][0] - 2.0 - marks[0].start) < 0.1, ended
+    assert abs(ended[0][1] - 2.0 - marks[0].end) < 0.15, ended
+    # without it, the loud background of the old stream hides the start of the new speech
+    ep = Endpointer()
+    for block in blocks_from_array(loud):
+        ep.push(block)
+    ep.reset()
+    kept = [s.ended for s in map(ep.push, blocks_from_array(speech)) if s.ended]
+    assert kept != ended
+
+
 def test_silence_and_faint_noise_are_not_speech():
     quiet = np.round(synth.noise("pink", 16000 * 3, seed=3) * 30).astype(np.int16)  # ~-60 dBFS
     assert _run(np.zeros(16000 * 3, dtype=np.int16))[0] == []

@@ -9,7 +9,10 @@ On top of the frame decisions this adds:
   only if the Vad says so *and* its energy is `noise_margin_db` above a running estimate of the
   background (`NoiseTracker`). On synthetic command sessions mixed with white, pink, brown
   and babble noise at 30 to 5 dB SNR, the Vad alone cut 26 of 96 mixes correctly and the
-  gated Vad 82 (scripts/bench_endpointer.py; nearly all misses are at 5 dB);
+  gated Vad 82 (scripts/bench_endpointer.py; nearly all misses are at 5 dB). The background
+  estimate is never below the quietest frame of the last `noise_window` seconds, so a noise
+  that starts after silence closes the gate within about that time (it used to take up to
+  16 s for a noise 30 dB above the old floor); `new_stream()` forgets it for a new stream;
 - onset confirmation: speech starts only when `onset_frames` of the last `onset_window`
   frames are speech, so a click or a cough-length blip does not open an utterance;
 - pre-roll: the frames before the first speech frame are handed over too, so soft word onsets
@@ -37,6 +40,14 @@ from pocketsphinx import Vad
 
 from voice_cecert.audio import BLOCK_BYTES, BLOCK_SECONDS, SAMPLE_RATE
 
+# Gate margin once an utterance is open; None: the same as to open one. A lower margin
+# (hysteresis) keeps quiet word ends, but measured worse (scripts/bench_endpointer.py: 2 dB cut
+# 57 of 96 noisy mixes right, 3.5 dB 67, 4 dB 72, against 82 with none): pink and babble noise
+# rise that far above their average often enough to hold utterances open for seconds. Word ends
+# are decoded anyway: the decoder gets `decode_tail` (0.3 s) past the last speech frame, more
+# than the 100-140 ms by which the gate closes early at 5 dB SNR.
+CONTINUE_MARGIN_DB: float | None = None
+
 LOOSE = Vad.LOOSE
 MEDIUM_LOOSE = Vad.MEDIUM_LOOSE
 MEDIUM_STRICT = Vad.MEDIUM_STRICT
@@ -47,25 +58,48 @@ class NoiseTracker:
     """Background level in dB, following the quiet frames.
 
     Outside speech it is a fast average of frame energy (time constant ~0.3 s), so it settles
-    on the real noise floor, steady or fluctuating; while the gate is open it only creeps up
-    (1.7 dB/s), so a noise that suddenly gets louder cannot hold the gate open for ever.
+    on the real noise floor, steady or fluctuating. While the gate is open it only creeps up
+    (1.7 dB/s), so speech does not drag it up; but it is never below the quietest frame of the
+    last `window` seconds (less `MIN_SLACK_DB`). Speech has pauses and soft sounds between
+    words within well under that window, noise does not: a fan that starts after silence used
+    to hold the gate open for as long as the creep took (3.5 s per 6 dB above the old floor,
+    tens of seconds for a loud noise); now the gate closes about `window` seconds after it
+    started, however loud it is.
+
+    `continue_db` is an optional lower margin while an utterance is open (hysteresis; off by
+    default, see `CONTINUE_MARGIN_DB`).
     """
 
     ALPHA = 0.1
     RISE_DB = 0.05
+    MIN_SLACK_DB = 1.0
 
-    def __init__(self, margin_db: float) -> None:
+    def __init__(
+        self, margin_db: float, continue_db: float | None = None, window: float = 2.0
+    ) -> None:
         self.margin_db = margin_db
+        self.continue_db = margin_db if continue_db is None else min(continue_db, margin_db)
         self.level_db: float | None = None
+        self._recent: deque[float] = deque(maxlen=max(1, round(window / BLOCK_SECONDS)))
 
-    def is_loud(self, frame: bytes) -> bool:
+    def reset(self) -> None:
+        """Forget the background: the next frame starts a new estimate (a new stream)."""
+        self.level_db = None
+        self._recent.clear()
+
+    def is_loud(self, frame: bytes, in_speech: bool = False) -> bool:
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float64)
         energy = 10.0 * np.log10(float(np.mean(samples * samples)) + 1.0)
         if self.level_db is None:
             self.level_db = energy
-        loud = energy > self.level_db + self.margin_db
+            self._recent.clear()
+        self._recent.append(energy)
+        margin = self.continue_db if in_speech else self.margin_db
+        loud = energy > self.level_db + margin
         if loud:
             self.level_db += self.RISE_DB
+            if len(self._recent) == self._recent.maxlen:
+                self.level_db = max(self.level_db, min(self._recent) - self.MIN_SLACK_DB)
         else:
             self.level_db += (energy - self.level_db) * self.ALPHA
         return loud
@@ -101,6 +135,8 @@ class Endpointer:
         min_speech: float = 0.15,
         decode_tail: float = 0.3,
         noise_margin_db: float | None = 5.0,
+        continue_margin_db: float | None = CONTINUE_MARGIN_DB,
+        noise_window: float = 2.0,
         mode: int = LOOSE,
     ) -> None:
         if trailing_silence <= 0:
@@ -108,7 +144,11 @@ class Endpointer:
         if not 1 <= onset_frames <= onset_window:
             raise ValueError("need 1 <= onset_frames <= onset_window")
         self._mode = mode
-        self._noise = None if noise_margin_db is None else NoiseTracker(noise_margin_db)
+        self._noise = (
+            None
+            if noise_margin_db is None
+            else NoiseTracker(noise_margin_db, continue_margin_db, noise_window)
+        )
         self._vad = Vad(mode, SAMPLE_RATE, BLOCK_SECONDS)
         if self._vad.frame_bytes != BLOCK_BYTES:  # pragma: no cover - guards a pocketsphinx change
             raise RuntimeError(f"pocketsphinx Vad wants {self._vad.frame_bytes}-byte frames")
@@ -148,6 +188,16 @@ class Endpointer:
         self._vad = Vad(self._mode, SAMPLE_RATE, BLOCK_SECONDS)
         self._clear()
 
+    def new_stream(self) -> None:
+        """Start a new, unrelated stream (another file, another microphone).
+
+        Like `reset`, and the noise gate also forgets the background it tracked, which belongs
+        to the old stream: the new one's first frames set it afresh.
+        """
+        self.reset()
+        if self._noise is not None:
+            self._noise.reset()
+
     def _clear(self) -> None:
         # (frame index, audio, is_speech) for frames not yet handed over
         self._recent: deque[tuple[int, bytes, bool]] = deque(
@@ -167,7 +217,7 @@ class Endpointer:
         self._frames += 1
         speech = bool(self._vad.is_speech(frame))
         if self._noise is not None:
-            speech = self._noise.is_loud(frame) and speech
+            speech = self._noise.is_loud(frame, self._start_frame is not None) and speech
         if self._start_frame is None:
             return self._idle(index, frame, speech)
         return self._talking(index, frame, speech)
