@@ -1,4 +1,4 @@
-"""Quick accept/reject check of grammar + matcher on synthesised speech, filler path on or off.
+"""Quick accept/reject check of grammar + matcher on synthetic speech (filler path, phone loop).
 
 Twenty commands (expected intent from the matcher on the same text) and twenty everyday
 sentences that must not be understood, one stream each, per voice, through the real
@@ -6,11 +6,17 @@ pocketsphinx engine with the full grammar. A yardstick for the rejection strateg
 than scripts/bench_intents.py (the full benchmark, other voices and noise).
 
     python scripts/bench_rejection.py --voices flite:slt,espeak:en-us,flite:rms --filler on
+
+`--verify` switches the engine's phone-loop check (sphinx_engine, on by default in the app).
+`--human` adds the real recordings of Debian's pocketsphinx-testdata as out-of-domain speech
+(people reading numbers and a novel: nothing there is a command). "match ms" is the matcher;
+"decode" is the engine's work after the endpoint; RTF is wall time over audio time.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import statistics
 import sys
 import time
@@ -21,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from voice_cecert import synth
-from voice_cecert.asr.select import make_recognizer
-from voice_cecert.audio import blocks_from_array
+from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+from voice_cecert.audio import blocks_from_array, read_wav
 from voice_cecert.intents.matcher import Matcher
 from voice_cecert.pipeline import SpeechToIntent
 
@@ -46,47 +52,76 @@ OUT_OF_DOMAIN = [
 ]  # fmt: skip
 
 
-def run(voice: str, filler: bool, matcher: Matcher) -> tuple[int, int, list[float]]:
-    pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher, filler=filler)
+HUMAN = sorted(glob.glob("/usr/share/pocketsphinx/test/data/**/*.wav", recursive=True))
+
+
+def run(
+    voice: str, filler: bool, verify: bool, matcher: Matcher, verbose: bool = False
+) -> tuple[int, int, int, list[float], float]:
+    """(commands right, out-of-domain rejected, out-of-domain total, post-endpoint seconds
+    (decode + match) per utterance, RTF). voice "human": the recordings only."""
+    pipeline = SpeechToIntent(SphinxRecognizer(verify=verify), matcher, filler=filler)
     accepted = rejected = 0
-    decode: list[float] = []
-    for kind, sentences in (("command", COMMANDS), ("ood", OUT_OF_DOMAIN)):
+    latency: list[float] = []
+    wall = audio_seconds = 0.0
+    groups = (
+        (("ood", HUMAN),) if voice == "human" else (("command", COMMANDS), ("ood", OUT_OF_DOMAIN))
+    )
+    for kind, sentences in groups:
         for text in sentences:
-            audio = np.concatenate(
-                [synth.silence(0.5), synth.synthesize(text, voice), synth.silence(1.0)]
-            )
+            speech = read_wav(text) if voice == "human" else synth.synthesize(text, voice)
+            audio = np.concatenate([synth.silence(0.5), speech, synth.silence(1.0)])
             pipeline.recognizer.reset()
+            began = time.perf_counter()
             results = list(pipeline.run(blocks_from_array(audio)))
-            decode += [r.decode_seconds for r in results]
+            wall += time.perf_counter() - began
+            audio_seconds += len(audio) / synth.RATE
+            latency += [r.decode_seconds + r.match_seconds for r in results]
             got = [r.intent for r in results if r.intent is not None]
             if kind == "command":
                 expected = matcher.match(text)
-                accepted += len(got) == 1 and got[0].name == expected.name
+                ok = len(got) == 1 and got[0].name == expected.name
+                accepted += ok
             else:
-                rejected += not got
-    return accepted, rejected, decode
+                ok = not got
+                rejected += ok
+            if verbose and not ok:
+                heard = [(r.text, r.transcript.fit, r.intent and r.intent.name) for r in results]
+                said = Path(text).name if voice == "human" else repr(text)
+                print(f"  {voice} {kind}: {said} -> {heard}")
+    total = len(HUMAN) if voice == "human" else len(OUT_OF_DOMAIN)
+    return accepted, rejected, total, latency, wall / audio_seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", default="flite:slt,espeak:en-us,flite:rms")
     parser.add_argument("--filler", choices=("on", "off", "both"), default="both")
+    parser.add_argument("--verify", choices=("on", "off", "both"), default="on")
+    parser.add_argument("--human", action="store_true", help="add the testdata recordings")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
     matcher = Matcher()
-    fillers = {"on": [True], "off": [False], "both": [False, True]}[args.filler]
-    print("| voice | filler path | commands right | out-of-domain rejected "
-          "| decode median s | decode max s | wall s |")  # fmt: skip
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for voice in args.voices.split(","):
-        for filler in fillers:
-            began = time.perf_counter()
-            ok, rejected, decode = run(voice, filler, matcher)
-            print(
-                f"| {voice} | {'on' if filler else 'off'} | {ok}/{len(COMMANDS)} "
-                f"| {rejected}/{len(OUT_OF_DOMAIN)} | {statistics.median(decode):.3f} "
-                f"| {max(decode):.2f} | {time.perf_counter() - began:.0f} |",
-                flush=True,
-            )
+    choice = {"on": [True], "off": [False], "both": [False, True]}
+    voices = args.voices.split(",") + (["human"] if args.human else [])
+    print("| voice | filler path | phone-loop check | commands right | out-of-domain rejected "
+          "| after endpoint median ms | max ms | RTF | wall s |")  # fmt: skip
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    for voice in voices:
+        for filler in choice[args.filler]:
+            for verify in choice[args.verify]:
+                began = time.perf_counter()
+                ok, rejected, total, latency, rtf = run(
+                    voice, filler, verify, matcher, args.verbose
+                )
+                commands = "-" if voice == "human" else f"{ok}/{len(COMMANDS)}"
+                print(
+                    f"| {voice} | {'on' if filler else 'off'} | {'on' if verify else 'off'} "
+                    f"| {commands} | {rejected}/{total} "
+                    f"| {1000 * statistics.median(latency):.0f} | {1000 * max(latency):.0f} "
+                    f"| {rtf:.3f} | {time.perf_counter() - began:.0f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

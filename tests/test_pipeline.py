@@ -94,3 +94,48 @@ def test_filler_option_reaches_the_engine(matcher):
     on = SpeechToIntent(make_recognizer("pocketsphinx"), matcher, filler=True)
     assert on.recognizer.use_filler is True
     assert on.recognizer.grammar_spec.filler == matcher.intents.filler
+
+
+def _alone(pipeline: SpeechToIntent, text: str, voice: str = "flite:slt") -> list:
+    pipeline.recognizer.reset()
+    audio = np.concatenate([synth.silence(0.5), synth.synthesize(text, voice), synth.silence(1.0)])
+    return list(pipeline.run(blocks_from_array(audio)))
+
+
+def test_chatter_forced_onto_a_command_is_rejected_but_short_commands_are_not(matcher):
+    """The grammar decoder turns this chatter into command phrases (verify=False shows it);
+    the engine's phone-loop check flags them and the pipeline drops them. Not every sentence
+    is caught (scripts/bench_rejection.py: "the printer is broken" -> "fifteen seconds" fits
+    just well enough); these three fit far worse than commands in every voice measured."""
+    from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+
+    chatter = [
+        "we should get lunch later",
+        "can you send the report to my supervisor",
+        "is the conference room free",
+    ]
+    unchecked = SpeechToIntent(SphinxRecognizer(verify=False), matcher)
+    forced = [r.intent for text in chatter for r in _alone(unchecked, text)]
+    assert sum(i is not None for i in forced) >= 2  # what the check is there for
+    checked = SpeechToIntent(make_recognizer("pocketsphinx"), matcher)
+    for text in chatter:
+        results = _alone(checked, text)
+        assert all(r.intent is None for r in results), (text, [r.transcript for r in results])
+    for text, name in [("stop", "stop"), ("slower", "slower"), ("yes", "yes"), ("seven", "number")]:
+        results = _alone(checked, text, "flite:rms")
+        assert [r.intent.name for r in results if r.intent] == [name], results
+
+
+def test_unverified_crisis_phrase_is_still_taken(matcher):
+    """The safety net (the file's `always` intents) is never dropped by the check."""
+    from voice_cecert.asr.base import Transcript
+    from voice_cecert.pipeline import accept_unverified
+
+    crisis = matcher.match("i want to kill myself")
+    routine = matcher.match("start a breathing break")
+    doubted = Transcript("x", 0.5, 0.0, 1.0, grammar=True, verified=False, fit=-40.0)
+    assert crisis.name in matcher.intents.always
+    assert accept_unverified(doubted, crisis, matcher)
+    assert not accept_unverified(doubted, routine, matcher)
+    free = Transcript("x", 0.5, 0.0, 1.0, grammar=False, verified=False)
+    assert accept_unverified(free, routine, matcher)  # only grammar results are judged

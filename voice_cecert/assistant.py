@@ -46,6 +46,10 @@ class IntentsAdapter:
         self.intents = intents
         self._matcher = Matcher(intents) if threshold is None else Matcher(intents, threshold)
         self._ranker = Matcher(intents, threshold=0.0)
+        # True while the session hands the dialogue a grammar transcript the recogniser could
+        # not verify (Transcript.verified): then only the file's `always` intents (crisis)
+        # match, so chatter forced onto a command phrase is "not understood", as in `listen`.
+        self.unverified = False
 
     def names(self) -> tuple[str, ...]:
         return self.intents.names
@@ -58,7 +62,10 @@ class IntentsAdapter:
         self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
     ) -> Intent | None:
         """`strict`: whole template matches only (for grammar-constrained transcripts)."""
-        return self._matcher.match(text, allowed, fuzzy=not strict)
+        intent = self._matcher.match(text, allowed, fuzzy=not strict)
+        if intent is not None and self.unverified and intent.name not in self.intents.always:
+            return None
+        return intent
 
     def phrases(self, allowed: Iterable[str] | None = None) -> Sequence[str]:
         """The recogniser grammar for these intents (a Grammar, which is a tuple of phrases)."""
@@ -249,9 +256,16 @@ class Session:
             self.heard.append((t.end, t.text))
             if trace is not None:
                 print(f"heard: {t.text}", file=trace, flush=True)
-        self.dialogue.on_utterance(
-            t.text, confidence=t.confidence, during_speech=during, strict=t.grammar
-        )
+        adapter = self.dialogue.matcher
+        if isinstance(adapter, IntentsAdapter):
+            adapter.unverified = t.grammar and not t.verified
+        try:
+            self.dialogue.on_utterance(
+                t.text, confidence=t.confidence, during_speech=during, strict=t.grammar
+            )
+        finally:
+            if isinstance(adapter, IntentsAdapter):
+                adapter.unverified = False
         if self.clock.stream:
             self.clock.settle()
 

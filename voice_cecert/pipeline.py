@@ -7,6 +7,9 @@ matched against those same intents. Keeping it here means they measure what the 
 A grammar-constrained transcript is matched strictly (template matches only): the recogniser
 can only say phrases of the grammar or filler, so anything else is a decoder that never
 completed a phrase, and guessing from it is how unrelated speech turns into a routine.
+A grammar transcript the engine could not verify (`Transcript.verified` False: the phrase fits
+the audio far worse than unconstrained phones, see sphinx_engine) is rejected too, except for
+the intents file's `always` intents (crisis): a missed crisis costs more than a false one.
 """
 
 from __future__ import annotations
@@ -56,6 +59,14 @@ class UtteranceResult:
             "decode_seconds": round(self.decode_seconds, 4),
             "match_seconds": round(self.match_seconds, 4),
         }
+
+
+def accept_unverified(transcript: Transcript, intent: Intent | None, matcher: Matcher) -> bool:
+    """False when an intent rests on a grammar transcript the engine rejected as
+    out-of-grammar speech; the file's `always` intents (the safety net) are kept regardless."""
+    if intent is None or transcript.verified or not transcript.grammar:
+        return True
+    return intent.name in matcher.intents.always
 
 
 class SpeechToIntent:
@@ -114,7 +125,8 @@ class SpeechToIntent:
         if not transcript.text or transcript.confidence < self.min_confidence:
             return None
         strict = transcript.grammar and self.use_grammar
-        return self.matcher.match(transcript.text, self.allowed, fuzzy=not strict)
+        intent = self.matcher.match(transcript.text, self.allowed, fuzzy=not strict)
+        return intent if accept_unverified(transcript, intent, self.matcher) else None
 
     def _result(self, transcript: Transcript | None) -> UtteranceResult | None:
         if transcript is None:

@@ -276,3 +276,78 @@ def test_prepare_loads_the_free_dictation_model_ahead_of_speech():
     assert not recognizer._lm_loaded  # grammar-only use never pays for the LM
     recognizer.prepare()
     assert recognizer._lm_loaded
+
+
+# --- phone-loop check (out-of-grammar speech forced onto a phrase) ----------------------------
+# One-word commands are the ones a check like this loses first; the chatter is from the
+# rejection benchmark (scripts/bench_rejection.py), where the decoder forces it onto commands.
+SHORT_COMMANDS = ["stop", "slower", "yes", "seven", "start a breathing break"]
+CHATTER = [
+    "we should get lunch later",
+    "where did i park the car",
+    "can you send the report to my supervisor",
+    "is the conference room free",
+]
+
+
+@pytest.fixture(scope="module")
+def intents_grammar():
+    from voice_cecert.intents.grammar import build_grammar
+
+    return build_grammar(filler=False)  # every intent, as forcing as a grammar gets
+
+
+def _one_each(recognizer, texts, voice="flite:slt") -> list[Transcript]:
+    heard = []
+    for text in texts:
+        recognizer.reset()
+        samples = np.concatenate(
+            [synth.silence(0.5), synth.synthesize(text, voice), synth.silence(1.0)]
+        )
+        got = transcribe(recognizer, blocks_from_array(samples))
+        assert len(got) == 1, (text, got)
+        heard.append(got[0])
+    return heard
+
+
+def test_phone_loop_check_keeps_commands_and_flags_chatter(intents_grammar):
+    recognizer = SphinxRecognizer()
+    recognizer.set_grammar(intents_grammar)
+    commands = _one_each(recognizer, SHORT_COMMANDS)
+    assert [t.text for t in commands] == SHORT_COMMANDS
+    assert all(t.verified and t.fit is not None for t in commands), commands
+    chatter = _one_each(recognizer, CHATTER)
+    # forced onto some phrase by the grammar, but not verified (or nothing heard at all)
+    assert all(t.text == "" or not t.verified for t in chatter), chatter
+    assert min(t.fit for t in commands) > max(t.fit for t in chatter if t.fit is not None)
+    assert recognizer.last_decode_seconds < 0.15
+
+
+def test_phone_loop_check_off_gives_unchecked_transcripts(intents_grammar):
+    recognizer = SphinxRecognizer(verify=False)
+    recognizer.set_grammar(intents_grammar)
+    (heard,) = _one_each(recognizer, ["we should get lunch later"])
+    assert heard.text  # the grammar decoder alone forces chatter onto a phrase
+    assert heard.verified and heard.fit is None
+
+
+def test_free_dictation_is_not_checked(recognizer):
+    recognizer.set_grammar(None)
+    (heard,) = _one_each(recognizer, ["the printer is broken"])
+    assert not heard.grammar and heard.verified and heard.fit is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sense_and_sensibility_01_austen_64kb-0870.wav",
+        "sense_and_sensibility_01_austen_64kb-0880.wav",
+        "sense_and_sensibility_01_austen_64kb-0920.wav",
+    ],
+)
+def test_real_human_reading_is_not_verified_as_a_command(intents_grammar, name):
+    """A LibriVox reader (out of domain): the grammar forces phrases, the check rejects them."""
+    recognizer = SphinxRecognizer()
+    recognizer.set_grammar(intents_grammar)
+    heard = transcribe(recognizer, WavSource(TESTDATA / "librivox" / name))
+    assert heard and all(t.text == "" or not t.verified for t in heard), heard

@@ -91,12 +91,6 @@ def test_two_misses_then_the_three_most_likely_options(speak):
     assert run.journal.practices() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pocketsphinx without its filler path decodes 'we should get lunch later' as "
-    "'reset between clients' (confidence 0.8): out-of-domain rejection is the speech-to-text "
-    "area's; remove this mark when it passes",
-)
 def test_chatter_never_starts_a_routine(speak):
     run = speak(
         ["I think the traffic was late again today", 8.0, "we should get lunch later", 8.0],

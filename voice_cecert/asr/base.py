@@ -21,6 +21,11 @@ class Transcript:
     when the endpointer fired). `confidence` is 0..1 (engine-specific scale, mapped into 0..1).
     `grammar` tells whether the text was constrained to a phrase list, which the intent matcher
     uses to judge how far to trust it.
+
+    `verified` is False when the engine checked a grammar result against unconstrained
+    speech and found the grammar fits far worse (speech that is not a command, forced onto
+    the nearest phrase); engines that do not check leave it True. `fit` is that check's
+    score when one was made (engine-specific scale, higher is a better fit), else None.
     """
 
     text: str
@@ -28,6 +33,8 @@ class Transcript:
     start: float
     end: float
     grammar: bool = False
+    verified: bool = True
+    fit: float | None = None
 
 
 @runtime_checkable

@@ -142,6 +142,13 @@ class EndpointedRecognizer(ABC):
     def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
         """End the utterance: (text, confidence 0..1); text '' when nothing was recognised."""
 
+    def _verify(self) -> tuple[bool, float | None]:
+        """After `_finish`: does the grammar result survive the engine's out-of-grammar check?
+
+        (verified, fit score or None). Engines without such a check keep this default.
+        """
+        return True, None
+
     @abstractmethod
     def _partial(self) -> str:
         """Best guess so far within the current utterance."""
@@ -253,6 +260,7 @@ class EndpointedRecognizer(ABC):
         self._utt_audio_start = None
         began = time.perf_counter()
         text, confidence = self._finish(SpeechSpan(span[0] - origin, span[1] - origin))
+        verified, fit = self._verify() if text else (True, None)
         self.last_decode_seconds = time.perf_counter() - began
         return Transcript(
             text=text,
@@ -260,4 +268,6 @@ class EndpointedRecognizer(ABC):
             start=span[0],
             end=span[1],
             grammar=self._utt_grammar is not None and self.supports_grammar,
+            verified=verified,
+            fit=fit,
         )

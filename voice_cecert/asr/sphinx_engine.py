@@ -24,10 +24,24 @@ hypothesis assigns to real words. On synthetic speech, in-grammar commands mostl
 0.4-0.9 and out-of-grammar sentences forced onto a short phrase under 0.3; an out-of-grammar
 sentence that happens to fit a long phrase acoustically can still score high, which is why
 the intent matcher keeps its own reject threshold.
+
+Out-of-grammar check (`verify=True`, the default). A second decoder runs pocketsphinx's phone
+loop (the bundled en-us-phone.lm.bin, `allphone` search, no lattice pass) on the same
+conditioned audio while the grammar decoder works: the best sequence of any phones, an
+unconstrained yardstick. At the end the grammar path's score is compared with the phone loop's,
+per decoded frame (a log-likelihood ratio in pocketsphinx's log units). A command said in
+grammar fits nearly as well as free phones; unrelated speech forced onto the nearest phrase
+fits far worse. Below `VERIFY_RATIO`, with a confidence under `VERIFY_MIN_CONFIDENCE`, or when
+the phrase's words cover under `VERIFY_MIN_COVERAGE` of the speech the VAD heard (long speech
+forced onto a short phrase), the Transcript says `verified=False`. Measured with
+scripts/bench_rejection.py (docs/BENCHMARKS.md, "Out-of-domain rejection"): the phone loop
+costs about 0.03 x real time and 1-10 ms after the endpoint, where the filler-word loop cost
+seconds and one-word commands. Free dictation is not checked.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -52,6 +66,21 @@ _ALT_PRONUNCIATION = re.compile(r"\(\d+\)$")
 _NON_WORDS = {"<s>", "</s>", "<sil>"}
 _LM_SEARCH = "free-dictation"
 _LOAD_LOCK = threading.Lock()
+_LOG_BASE = math.log(1.0001)  # pocketsphinx's logmath base: scores come out as base ** score
+
+# Chosen on scripts/bench_rejection.py (flite slt/rms, espeak-ng en-us; 20 commands, 20
+# everyday sentences each): commands said right scored above about -22 on flite but down to
+# -35 on espeak, out-of-domain sentences mostly below -25. Sweeping -30..-20: -28 kept 39/40
+# flite and 13/15 espeak commands; each point higher traded about one espeak command for one
+# more rejected sentence.
+VERIFY_RATIO = -28.0
+# Long speech forced onto a short phrase, the rest decoded as silence, dilutes the per-frame
+# ratio; so the phrase's words must also cover at least half the speech the VAD heard.
+# Commands said in grammar covered >= 0.7 of it (a first utterance, before the conditioner
+# knows the speech level) and scored a confidence >= 0.29 on the same benchmark; LibriVox
+# sentences (pocketsphinx-testdata) 0.15-0.56.
+VERIFY_MIN_COVERAGE = 0.5
+VERIFY_MIN_CONFIDENCE = 0.2
 
 
 def bundled_model_dir() -> str:
@@ -167,6 +196,7 @@ class SphinxRecognizer(EndpointedRecognizer):
         dictionary: str | None = None,
         lm: str | None = None,
         use_filler: bool = False,
+        verify: bool = True,
     ) -> None:
         super().__init__(
             trailing_silence=trailing_silence,
@@ -182,6 +212,18 @@ class SphinxRecognizer(EndpointedRecognizer):
         if dictionary:
             options["dict"] = dictionary
         self.decoder = pocketsphinx.Decoder(**options)
+        self.verify = verify
+        self._phones: pocketsphinx.Decoder | None = None
+        if verify:
+            phone_lm = os.path.join(os.path.dirname(model), "en-us-phone.lm.bin")
+            # bestpath off: the phone loop's Viterbi score is all the check needs, and the
+            # lattice pass would cost time after the endpoint
+            self._phones = pocketsphinx.Decoder(
+                **{**options, "allphone": phone_lm, "bestpath": False}
+            )
+        self._phones_running = False
+        self._checked = False
+        self._last_confidence = self._last_coverage = 0.0
         self._searches: OrderedDict[GrammarSpec, str] = OrderedDict()  # grammar -> search name
         self._active: str | None = None
         self._lm_loaded = False
@@ -235,9 +277,15 @@ class SphinxRecognizer(EndpointedRecognizer):
             self.decoder.activate_search(search)
             self._active = search
         self.decoder.start_utt()
+        if self._phones is not None and grammar is not None:
+            self._phones.start_utt()
+            self._phones_running = True
 
     def _decode(self, audio: bytes) -> None:
         self.decoder.process_raw(audio, False, False)
+        if self._phones_running:
+            assert self._phones is not None
+            self._phones.process_raw(audio, False, False)
 
     def _partial(self) -> str:
         hyp = self.decoder.hyp()
@@ -245,16 +293,56 @@ class SphinxRecognizer(EndpointedRecognizer):
 
     def _abort(self) -> None:
         self.decoder.end_utt()
+        self._stop_phones()
+
+    def _stop_phones(self) -> None:
+        if self._phones_running:
+            assert self._phones is not None
+            self._phones.end_utt()
+            self._phones_running = False
 
     def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
         self.decoder.end_utt()
+        self._checked = self._phones_running
+        self._stop_phones()
         hyp = self.decoder.hyp()
         if hyp is None or not hyp.hypstr.strip():
             return "", 0.0
         words = [_ALT_PRONUNCIATION.sub("", w) for w in hyp.hypstr.split()]
         posterior = max(0.0, min(1.0, float(self.decoder.get_prob())))
         per_word = posterior ** (1.0 / len(words))
-        return " ".join(words), per_word * self._coverage(speech)
+        self._last_coverage = self._coverage(speech)
+        self._last_confidence = per_word * self._last_coverage
+        return " ".join(words), self._last_confidence
+
+    def _verify(self) -> tuple[bool, float | None]:
+        """Grammar path against the phone loop, per frame; see the module docstring."""
+        if not self._checked or self._phones is None:
+            return True, None
+        ratio = self.fit_ratio()
+        if ratio is None:
+            return True, None
+        verified = (
+            ratio >= VERIFY_RATIO
+            and self._last_coverage >= VERIFY_MIN_COVERAGE
+            and self._last_confidence >= VERIFY_MIN_CONFIDENCE
+        )
+        return verified, round(ratio, 2)
+
+    def fit_ratio(self) -> float | None:
+        """(grammar path score - phone loop score) per frame of the last utterance, or None.
+
+        The binding hands scores out of log space (base 1.0001 ** score); their logs are
+        taken back here. None when either decoder has no hypothesis or a score underflowed.
+        """
+        assert self._phones is not None
+        grammar, phones = self.decoder.hyp(), self._phones.hyp()
+        frames = self.decoder.n_frames()
+        if grammar is None or phones is None or frames <= 0:
+            return None
+        if grammar.best_score <= 0.0 or phones.best_score <= 0.0:
+            return None
+        return (math.log(grammar.best_score) - math.log(phones.best_score)) / _LOG_BASE / frames
 
     def _coverage(self, speech: SpeechSpan) -> float:
         """Fraction of the VAD speech span the hypothesis fills with words (not silence)."""
