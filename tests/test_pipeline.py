@@ -121,6 +121,8 @@ def test_chatter_forced_onto_a_command_is_rejected_but_short_commands_are_not(ma
     for text in chatter:
         results = _alone(checked, text)
         assert all(r.intent is None for r in results), (text, [r.transcript for r in results])
+        doubted = [r.to_json() for r in results if r.text]
+        assert all(d["verified"] is False and d["intent"] is None for d in doubted), doubted
     for text, name in [("stop", "stop"), ("slower", "slower"), ("yes", "yes"), ("seven", "number")]:
         results = _alone(checked, text, "flite:rms")
         assert [r.intent.name for r in results if r.intent] == [name], results

@@ -54,6 +54,8 @@ class UtteranceResult:
             "exact": intent.exact if intent else False,
             "alternatives": [list(a) for a in intent.alternatives] if intent else [],
             "confidence": round(self.transcript.confidence, 3),
+            "verified": self.transcript.verified,
+            "fit": self.transcript.fit,
             "start": round(self.transcript.start, 3),
             "end": round(self.transcript.end, 3),
             "decode_seconds": round(self.decode_seconds, 4),

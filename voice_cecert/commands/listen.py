@@ -113,7 +113,9 @@ def _render(result: UtteranceResult, as_json: bool) -> str:
     when = f"{t.start:.2f}-{t.end:.2f} s"
     intent = result.intent
     if intent is None:
-        return f"{when}: {heard}: not understood"
+        doubted = t.text and t.grammar and not t.verified
+        why = " (the phrase fits the sound far worse than free speech)" if doubted else ""
+        return f"{when}: {heard}: not understood{why}"
     parts = [f"intent {intent.name}"]
     if intent.routine:
         parts.append(f"starts {intent.routine}")
