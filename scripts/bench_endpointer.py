@@ -11,7 +11,9 @@ A second table, "noise onset", starts a steady noise 3 s into a stream that was 
 switched on, a car starting) and reports how long the gate then wrongly holds an utterance open.
 
     python scripts/bench_endpointer.py [--seeds 3] [--snrs 30,20,10,5]
-        [--continue-db 2] [--window 2]     # gate settings (defaults: vad.py's)
+        [--continue-db 2] [--window 3]     # gate settings (defaults: vad.py's)
+
+`--continue-db 5 --window 1000` reproduces the gate as it was before the noise window.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from voice_cecert import synth
 from voice_cecert.audio import blocks_from_array
-from voice_cecert.vad import CONTINUE_MARGIN_DB, Endpointer
+from voice_cecert.vad import CONTINUE_MARGIN_DB, NOISE_WINDOW, Endpointer
 
 SAID = ["stop", 1.5, "start a breathing break", 1.5, "i keep going over that session", 1.0, "no"]
 KINDS = ("white", "pink", "brown", "babble")
@@ -81,7 +83,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--snrs", default=",".join(map(str, SNRS)))
     parser.add_argument("--continue-db", type=float, default=CONTINUE_MARGIN_DB)
-    parser.add_argument("--window", type=float, default=2.0)
+    parser.add_argument("--window", type=float, default=NOISE_WINDOW)
     args = parser.parse_args()
     gate = {"continue_margin_db": args.continue_db, "noise_window": args.window}
     snrs = [float(x) for x in args.snrs.split(",")]
@@ -109,7 +111,8 @@ def main() -> None:
     ]
     rows.insert(0, ("none", "-", sum(c[1] for c in clean), sum(c[0] for c in clean),
                     len(clean), clean_errors))  # fmt: skip
-    print(f"gate: continue margin {args.continue_db:g} dB, noise window {args.window:g} s")
+    held = "same as to open" if args.continue_db is None else f"{args.continue_db:g} dB"
+    print(f"gate: margin to continue {held}, noise window {args.window:g} s")
     print(f"{'noise':8} {'SNR dB':>6} {'VAD only':>9} {'VAD+gate':>9} {'end error':>10}")
     for kind, snr, vad_only, gated, total, errors in rows:
         median = f"{1000 * statistics.median(errors):+.0f} ms" if errors else "-"

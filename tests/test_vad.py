@@ -109,8 +109,8 @@ def test_a_noise_starting_after_silence_is_learned_within_the_noise_window(kind)
     quiet = synth.noise("pink", 16000 * 20, seed=9) * 30
     quiet[16000 * 3 :] += synth.noise(kind, 16000 * 17, seed=10) * 30 * 10 ** (30 / 20)
     samples = np.round(quiet).astype(np.int16)
-    spans, _, _ = _run(samples, max_utterance=60.0, noise_window=2.0)
-    assert spans and max(end - start for start, end in spans) < 3.0, spans
+    spans, _, _ = _run(samples, max_utterance=60.0)  # noise_window 3 s
+    assert spans and max(end - start for start, end in spans) < 5.0, spans  # was 15-16 s
     # and speech in that noise is still found once the background was learned
     speech, marks = synth.session_with_marks(["start a breathing break"], lead=0.5, tail=1.5)
     noise_power = float(np.mean(quiet[16000 * 4 :] ** 2))

@@ -12,7 +12,7 @@ On top of the frame decisions this adds:
   gated Vad 82 (scripts/bench_endpointer.py; nearly all misses are at 5 dB). The background
   estimate is never below the quietest frame of the last `noise_window` seconds, so a noise
   that starts after silence closes the gate within about that time (it used to take up to
-  16 s for a noise 30 dB above the old floor); `new_stream()` forgets it for a new stream;
+  16 s for a noise 30 dB above the old floor, now about 3 s); `new_stream()` forgets it;
 - onset confirmation: speech starts only when `onset_frames` of the last `onset_window`
   frames are speech, so a click or a cough-length blip does not open an utterance;
 - pre-roll: the frames before the first speech frame are handed over too, so soft word onsets
@@ -47,6 +47,10 @@ from voice_cecert.audio import BLOCK_BYTES, BLOCK_SECONDS, SAMPLE_RATE
 # are decoded anyway: the decoder gets `decode_tail` (0.3 s) past the last speech frame, more
 # than the 100-140 ms by which the gate closes early at 5 dB SNR.
 CONTINUE_MARGIN_DB: float | None = None
+# The background is never below the quietest frame of this many seconds (NoiseTracker). 2 s
+# closed the gate sooner after a noise started, but cost 4 of 120 commands in brown noise at
+# 5 dB SNR (scripts/bench_frontend.py), against 2 with 3 s.
+NOISE_WINDOW = 3.0
 
 LOOSE = Vad.LOOSE
 MEDIUM_LOOSE = Vad.MEDIUM_LOOSE
@@ -75,7 +79,7 @@ class NoiseTracker:
     MIN_SLACK_DB = 1.0
 
     def __init__(
-        self, margin_db: float, continue_db: float | None = None, window: float = 2.0
+        self, margin_db: float, continue_db: float | None = None, window: float = NOISE_WINDOW
     ) -> None:
         self.margin_db = margin_db
         self.continue_db = margin_db if continue_db is None else min(continue_db, margin_db)
@@ -136,7 +140,7 @@ class Endpointer:
         decode_tail: float = 0.3,
         noise_margin_db: float | None = 5.0,
         continue_margin_db: float | None = CONTINUE_MARGIN_DB,
-        noise_window: float = 2.0,
+        noise_window: float = NOISE_WINDOW,
         mode: int = LOOSE,
     ) -> None:
         if trailing_silence <= 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from voice_cecert import synth
-from voice_cecert.asr.conditioning import MAX_GAIN, TARGET_LEVEL, Conditioner
+from voice_cecert.asr.conditioning import MAX_GAIN, TARGET_LEVEL, Conditioner, Denoiser
 from voice_cecert.asr.sphinx_engine import SphinxRecognizer
 from voice_cecert.audio import BLOCK_BYTES, blocks_from_array
 
@@ -125,3 +125,36 @@ def test_recogniser_can_run_with_and_without_conditioning():
         recognizer.set_grammar(["make it slower", "go back", "stop"])
         heard = [t.text for t in map(recognizer.feed, blocks_from_array(samples)) if t]
         assert heard == ["make it slower", "go back"]
+
+
+def _utterance(conditioner: Conditioner, samples: np.ndarray, preroll: float = 0.3) -> np.ndarray:
+    """Process like the recogniser does: the pre-roll in one piece, then block by block."""
+    conditioner.start_utterance()
+    cut = round(preroll * 16000)
+    out = [conditioner.process(samples[:cut].astype("<i2").tobytes())]
+    out += [conditioner.process(b) for b in blocks_from_array(samples[cut:])]
+    return np.frombuffer(b"".join(out), dtype="<i2")[: len(samples)]
+
+
+def test_steady_noise_is_subtracted_and_the_speech_kept():
+    clean = synth.session(["start a breathing break"], lead=0.5, tail=0.6)
+    noisy = synth.mix_noise(clean, 10, seed=3, kind="white")
+    out = _utterance(Conditioner(floor_db=None), noisy)
+    delay = Denoiser.FRAME
+    aligned, reference = out[delay:].astype(np.float64), clean[:-delay].astype(np.float64)
+    # the last 0.5 s is noise only
+    reduction = 20 * np.log10(_rms(noisy[-8000:]) / _rms(out[-8000:]))
+    assert 6 < reduction < 14.5, reduction  # never past the -14 dB gain floor
+    before = np.corrcoef(noisy[:-delay].astype(np.float64), reference)[0, 1]
+    after = np.corrcoef(aligned, reference)[0, 1]
+    assert after > before + 0.02, (before, after)
+
+
+def test_silence_and_fluctuating_noise_are_not_subtracted():
+    clean = synth.session(["start a breathing break"], lead=0.5, tail=0.6)
+    assert np.array_equal(_utterance(Conditioner(floor_db=None), clean), clean)
+    babble = synth.mix_noise(clean, 10, seed=3, kind="babble")
+    conditioner = Conditioner(floor_db=None)
+    assert np.array_equal(_utterance(conditioner, babble), babble)
+    assert conditioner.denoiser is not None and not conditioner.denoiser.steady
+    assert np.array_equal(_utterance(Conditioner(floor_db=None, denoise=False), babble), babble)

@@ -28,6 +28,13 @@ first words are ("make it three minutes" as the first utterance came out "pick u
 On 60 first utterances (10 commands x 6 flite/espeak voices, intents grammar) that change alone
 took correct transcripts from 45 to 49 (44 without conditioning).
 
+- Steady background noise (fan, air conditioning, a street). A light spectral subtraction
+  (`Denoiser`): the noise spectrum is learned from the start of each utterance's pre-roll,
+  which the endpointer hands over first and which its noise gate found to be non-speech,
+  and each 32 ms frame's power spectrum is reduced by it, never by more than 14 dB. Audio
+  whose pre-roll is silent (digital silence, a quiet room) or whose noise is not steady
+  (babble) is passed through untouched. `Denoiser` says what it did for accuracy.
+
 Everything works per block with state, so it runs on live audio; `reset()` restarts the noise
 generator so the same input always gives the same output.
 """
@@ -44,6 +51,94 @@ SUBFRAME = 160  # 10 ms: pocketsphinx's analysis frame shift
 _SMOOTHING = 1 / 100  # speech power is averaged over roughly the last 3 s of speech
 MIN_EVIDENCE = 0.5  # seconds of speech heard before the level estimate is trusted
 _SEED = 20170
+DENOISE = True
+
+
+class Denoiser:
+    """Streaming power spectral subtraction with a gain floor, 512-sample frames, 50% overlap.
+
+    Settings, measured with scripts/bench_frontend.py (120 commands, 6 voices): subtracting
+    twice the noise power with a -14 dB gain floor took white noise at 10 dB SNR from 49 to 73
+    correct and at 5 dB from 27 to 41; once the power with a -10 dB floor only to 57 and 27;
+    three times with -20 dB to 79 and 32. A bin's gain may fall by at most half per frame, to
+    limit "musical" residual noise, which the decoder reads as phones. Only steady noise is
+    subtracted (`STEADY_DB`): on babble, whose spectrum one estimate cannot describe, the
+    subtraction cost 11 of 120 commands at 10 dB SNR.
+
+    It delays audio by `FRAME` samples (32 ms) within an utterance; the last 32 ms of an
+    utterance (in the decode tail, past the speech) are not handed over.
+    """
+
+    FRAME = 512
+    HOP = 256
+    SUBTRACT = 2.0
+    GAIN_FLOOR = 0.2  # amplitude: -14 dB
+    NOISE_SECONDS = 0.25  # of the pre-roll used to learn the noise
+    QUIET = 1.0  # mean noise power per bin (int16^2 units) under which nothing is done
+    STEADY_DB = 1.2  # std of the pre-roll's frame levels above which the noise is not steady
+
+    def __init__(self) -> None:
+        window = np.hanning(self.FRAME + 1)[: self.FRAME]
+        self._window = np.sqrt(window)  # sqrt-Hann analysis and synthesis: exact overlap-add
+        self.noise_psd: np.ndarray | None = None  # at unit gain
+        self.steady = False
+        self.start()
+
+    def start(self) -> None:
+        """A new utterance: clear the overlap state (the noise spectrum is kept)."""
+        self._input = np.zeros(self.FRAME - self.HOP)
+        self._overlap = np.zeros(self.FRAME)
+        # the overlap-add completes audio in HOP steps; HOP samples of lead keep every call's
+        # output whole, at a fixed delay of FRAME samples
+        self._output = np.zeros(self.HOP)
+        self._last_gain: np.ndarray | None = None
+
+    def learn(self, samples: np.ndarray, gain: float) -> None:
+        """Learn the noise spectrum from the start of a pre-roll (non-speech) at `gain`."""
+        stretch = samples[: round(self.NOISE_SECONDS * 16000)]
+        if len(stretch) < self.FRAME:
+            return
+        frames = np.lib.stride_tricks.sliding_window_view(stretch, self.FRAME)[:: self.HOP]
+        power = np.abs(np.fft.rfft(frames * self._window, axis=1)) ** 2
+        levels = 10 * np.log10(np.mean(power, axis=1) + 1e-9)
+        # babble and other fluctuating noise: one spectrum cannot describe it and subtracting
+        # it cost pocketsphinx accuracy, so only steady noise is subtracted
+        self.steady = float(np.std(levels)) < self.STEADY_DB
+        # median over frames (/ ln 2: the median of an exponential variable), so a speech
+        # frame caught in the pre-roll does not count as noise
+        psd = np.median(power, axis=0) / np.log(2) / (gain * gain)
+        self.noise_psd = psd if self.noise_psd is None else 0.5 * (self.noise_psd + psd)
+
+    def active(self) -> bool:
+        """Subtract only a steady noise that is really there."""
+        return (
+            self.steady
+            and self.noise_psd is not None
+            and float(np.mean(self.noise_psd)) > self.QUIET
+        )
+
+    def process(self, samples: np.ndarray, gain: float) -> np.ndarray:
+        """The same number of samples, denoised (delayed by FRAME within the utterance)."""
+        assert self.noise_psd is not None
+        noise = self.noise_psd * (gain * gain) * self.SUBTRACT
+        buffered = np.concatenate([self._input, samples])
+        out = []
+        pos = 0
+        while pos + self.FRAME <= len(buffered):
+            spectrum = np.fft.rfft(buffered[pos : pos + self.FRAME] * self._window)
+            power = np.maximum(np.abs(spectrum) ** 2, 1e-9)
+            bin_gain = np.sqrt(np.maximum(1.0 - noise / power, self.GAIN_FLOOR**2))
+            if self._last_gain is not None:
+                bin_gain = np.maximum(bin_gain, 0.5 * self._last_gain)
+            self._last_gain = bin_gain
+            self._overlap += np.fft.irfft(spectrum * bin_gain, self.FRAME) * self._window
+            out.append(self._overlap[: self.HOP].copy())
+            self._overlap = np.concatenate([self._overlap[self.HOP :], np.zeros(self.HOP)])
+            pos += self.HOP
+        self._input = buffered[pos:]
+        self._output = np.concatenate([self._output, *out])
+        result, self._output = self._output[: len(samples)], self._output[len(samples) :]
+        return result
 
 
 class Conditioner:
@@ -53,6 +148,7 @@ class Conditioner:
         max_gain: float = MAX_GAIN,
         floor_db: float | None = FLOOR_DB,
         seed: int = _SEED,
+        denoise: bool = DENOISE,
     ) -> None:
         self.target_level = target_level
         self.max_gain = max_gain
@@ -63,6 +159,8 @@ class Conditioner:
         self._evidence = 0.0
         self._gain = 1.0
         self._reference = target_level  # speech level the floor is set against, per utterance
+        self.denoiser = Denoiser() if denoise else None
+        self._utterance_start = False
         self.reset()
 
     def reset(self) -> None:
@@ -76,6 +174,9 @@ class Conditioner:
             self._reference = self._level * self._gain
         else:
             self._reference = self.target_level
+        self._utterance_start = True
+        if self.denoiser is not None:
+            self.denoiser.start()
 
     @property
     def gain(self) -> float:
@@ -110,6 +211,12 @@ class Conditioner:
             return audio
         if self._gain != 1.0:
             samples *= self._gain
+        if self.denoiser is not None:
+            if self._utterance_start:  # the pre-roll comes first
+                self.denoiser.learn(samples.astype(np.float64), self._gain)
+            if self.denoiser.active():
+                samples = self.denoiser.process(samples, self._gain).astype(np.float32)
+        self._utterance_start = False
         if self.floor_ratio is not None:
             self._add_floor(samples, self.floor_ratio * self._reference)
         return np.clip(np.rint(samples), -32768, 32767).astype("<i2").tobytes()
