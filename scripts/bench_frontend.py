@@ -9,7 +9,11 @@ transcript is exactly it. Each front-end variant is run on the same audio.
 babble and brown noise at 10 and 5 dB SNR (one noise seed each; the noise runs through the
 pauses too), and reports correct commands per voice family.
 
-    python scripts/bench_frontend.py [--noise] [--no-variants]
+`--first` decodes ten commands as the first utterance of a fresh stream each (and again as
+the second), with the whole intents grammar, as `listen` does: a stream's first utterance is
+decoded before the engine has heard any speech level or cepstral mean.
+
+    python scripts/bench_frontend.py [--noise] [--first] [--no-variants]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from voice_cecert import synth
 from voice_cecert.asr.sphinx_engine import SphinxRecognizer
 from voice_cecert.audio import blocks_from_array
+from voice_cecert.pipeline import SpeechToIntent
 from voice_cecert.vad import Endpointer
 
 COMMANDS = [
@@ -97,10 +102,38 @@ def noise_table(sessions) -> None:
               flush=True)  # fmt: skip
 
 
+FIRST = [
+    "make it three minutes",
+    "start a breathing break",
+    "i need a minute before my next client",
+    "go back",
+    "what can i say",
+    "slow down",
+    "three in and six out",
+    "i keep going over that session",
+    "tell me about rumination",
+    "something for recovery",
+]
+
+
+def first_utterances() -> None:
+    first = second = 0
+    for voice in VOICES:
+        for text in FIRST:
+            pipeline = SpeechToIntent(SphinxRecognizer())
+            samples = synth.session([text, 1.0, text], voice=voice)
+            heard = [r.text for r in pipeline.run(blocks_from_array(samples))]
+            first += heard[:1] == [text]
+            second += heard[1:2] == [text]
+    n = len(FIRST) * len(VOICES)
+    print(f"first utterance of a stream: {first}/{n} exact; as the second: {second}/{n}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--noise", action="store_true", help="also decode at 10 and 5 dB SNR")
     parser.add_argument("--no-variants", action="store_true", help="skip the clean variants table")
+    parser.add_argument("--first", action="store_true", help="first utterances of streams")
     args = parser.parse_args()
     began = time.perf_counter()
     sessions = [synth.session(COMMANDS, voice=v) for v in VOICES]
@@ -113,6 +146,8 @@ def main() -> None:
                 print(f"{'on' if condition else 'off':12} {'on' if gate else 'off':10} {ok:>5}/{n}")
     if args.noise:
         noise_table(sessions)
+    if args.first:
+        first_utterances()
     print(f"({time.perf_counter() - began:.1f} s)")
 
 
