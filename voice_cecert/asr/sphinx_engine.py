@@ -33,11 +33,11 @@ per decoded frame (a log-likelihood ratio in pocketsphinx's log units). A comman
 grammar fits nearly as well as free phones; unrelated speech forced onto the nearest phrase
 fits far worse. Below `VERIFY_RATIO`, when the phrase's words cover under
 `VERIFY_MIN_COVERAGE` of the speech the VAD heard (long speech forced onto a short phrase; only
-from `VERIFY_COVERAGE_FROM` seconds of speech), or
-with a per-word posterior under the `VERIFY_MIN_CONFIDENCE` floor, the Transcript says
-`verified=False`. The ratio is what still costs commands: espeak-ng voices fit the bundled
-model worse than flite, so some commands said right score -28 to -36 (a lower line let
-through three out-of-domain sentences per command it saved). Measured with
+from `VERIFY_COVERAGE_FROM` seconds of speech), or with a per-word posterior under the
+`VERIFY_MIN_CONFIDENCE` floor, the Transcript says `verified=False`. The ratio is what still
+costs commands: espeak-ng voices fit the bundled model worse than flite, so some commands said
+right score -28 to -36 (-30 instead of -28 saved 7 espeak-ng commands and let 36 more
+out-of-domain sentences through). Measured with
 scripts/bench_rejection.py (docs/BENCHMARKS.md, "Out-of-domain rejection"): the phone loop
 costs about 0.03 x real time and 1-10 ms after the endpoint, where the filler-word loop cost
 seconds and one-word commands. Free dictation is not checked.
@@ -90,7 +90,7 @@ VERIFY_COVERAGE_FROM = 1.0
 # Only a floor, on the per-word posterior alone. It used to be 0.2 on the confidence, which
 # is that posterior times the coverage, so it counted the coverage twice; and a one-word
 # answer competing with similar words ("two"/"ten"/"twenty" in the number state) has a
-# posterior of 0.15-0.4 even when heard right. That rejected 17 of 522 correctly heard
+# posterior of 0.15-0.4 even when heard right. That rejected 17 of 539 correctly heard
 # commands (numbers on flite awb/kal16/rms, "zero"/"two" on espeak) and no out-of-domain
 # sentence that ratio and coverage let through (8 voices x 3 speeds, full and number
 # grammars; docs/BENCHMARKS.md, "Out-of-domain rejection"). 0.1 changed nothing there.
