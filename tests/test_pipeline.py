@@ -131,16 +131,16 @@ def test_chatter_forced_onto_a_command_is_rejected_but_short_commands_are_not(ma
 def test_unverified_crisis_phrase_is_still_taken(matcher):
     """The safety net (the file's `always` intents) is never dropped by the check."""
     from voice_cecert.asr.base import Transcript
-    from voice_cecert.pipeline import accept_unverified
+    from voice_cecert.pipeline import trusted
 
-    crisis = matcher.match("i want to kill myself")
-    routine = matcher.match("start a breathing break")
+    crisis = matcher.match("i want to kill myself", verified=False)
+    assert crisis is not None and crisis.name in matcher.intents.always
+    assert matcher.match("start a breathing break", verified=False) is None
+    assert matcher.match("start a breathing break").name == "breathing"
     doubted = Transcript("x", 0.5, 0.0, 1.0, grammar=True, verified=False, fit=-40.0)
-    assert crisis.name in matcher.intents.always
-    assert accept_unverified(doubted, crisis, matcher)
-    assert not accept_unverified(doubted, routine, matcher)
+    assert not trusted(doubted)
     free = Transcript("x", 0.5, 0.0, 1.0, grammar=False, verified=False)
-    assert accept_unverified(free, routine, matcher)  # only grammar results are judged
+    assert trusted(free)  # only grammar results are judged
 
 
 def _number_state(matcher: Matcher) -> frozenset[str]:

@@ -24,6 +24,7 @@ from voice_cecert.intents.grammar import build_grammar
 from voice_cecert.intents.loader import IntentSet
 from voice_cecert.intents.matcher import Matcher
 from voice_cecert.intents.types import Intent
+from voice_cecert.pipeline import trusted
 from voice_cecert.routine_host import RoutineHost
 from voice_cecert.speech import Speaker
 from voice_cecert.speech_queue import RunnerVoice, SpeechQueue
@@ -46,10 +47,6 @@ class IntentsAdapter:
         self.intents = intents
         self._matcher = Matcher(intents) if threshold is None else Matcher(intents, threshold)
         self._ranker = Matcher(intents, threshold=0.0)
-        # True while the session hands the dialogue a grammar transcript the recogniser could
-        # not verify (Transcript.verified): then only the file's `always` intents (crisis)
-        # match, so chatter forced onto a command phrase is "not understood", as in `listen`.
-        self.unverified = False
 
     def names(self) -> tuple[str, ...]:
         return self.intents.names
@@ -59,13 +56,15 @@ class IntentsAdapter:
         return tuple(self.intents.filler)
 
     def match(
-        self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
+        self,
+        text: str,
+        allowed: Iterable[str] | None = None,
+        strict: bool = False,
+        verified: bool = True,
     ) -> Intent | None:
-        """`strict`: whole template matches only (for grammar-constrained transcripts)."""
-        intent = self._matcher.match(text, allowed, fuzzy=not strict)
-        if intent is not None and self.unverified and intent.name not in self.intents.always:
-            return None
-        return intent
+        """`strict`: whole template matches only (for grammar-constrained transcripts);
+        `verified=False`: only the safety-net intents count (see Matcher.match)."""
+        return self._matcher.match(text, allowed, fuzzy=not strict, verified=verified)
 
     def phrases(self, allowed: Iterable[str] | None = None) -> Sequence[str]:
         """The recogniser grammar for these intents (a Grammar, which is a tuple of phrases)."""
@@ -256,16 +255,13 @@ class Session:
             self.heard.append((t.end, t.text))
             if trace is not None:
                 print(f"heard: {t.text}", file=trace, flush=True)
-        adapter = self.dialogue.matcher
-        if isinstance(adapter, IntentsAdapter):
-            adapter.unverified = t.grammar and not t.verified
-        try:
-            self.dialogue.on_utterance(
-                t.text, confidence=t.confidence, during_speech=during, strict=t.grammar
-            )
-        finally:
-            if isinstance(adapter, IntentsAdapter):
-                adapter.unverified = False
+        self.dialogue.on_utterance(
+            t.text,
+            confidence=t.confidence,
+            during_speech=during,
+            strict=t.grammar,
+            verified=trusted(t),
+        )
         if self.clock.stream:
             self.clock.settle()
 

@@ -121,7 +121,11 @@ def answer_kind_is_checkin(kind: str | None) -> bool:
 
 class Matcher(Protocol):
     def match(
-        self, text: str, allowed: Iterable[str] | None = None, strict: bool = False
+        self,
+        text: str,
+        allowed: Iterable[str] | None = None,
+        strict: bool = False,
+        verified: bool = True,
     ) -> Intent | None: ...
 
     def phrases(self, allowed: Iterable[str] | None = None) -> list[str]: ...
@@ -391,6 +395,7 @@ class Dialogue:
         confidence: float = 1.0,
         during_speech: bool = False,
         strict: bool = False,
+        verified: bool = True,
     ) -> None:
         """One utterance heard (or typed). While sleeping only the wake phrase is looked at and
         nothing heard is kept; while the app speaks only 'stop' and 'pause' count. `strict`:
@@ -405,12 +410,14 @@ class Dialogue:
         if not text.strip():
             return
         if during_speech:
-            intent = self.matcher.match(text, BARGE_IN & self._all_names, strict=strict)
+            intent = self.matcher.match(
+                text, BARGE_IN & self._all_names, strict=strict, verified=verified
+            )
             if intent is not None:
                 self._handle(intent, confidence)
             return
         if self.free_dictation:
-            control = self.matcher.match(text, self.allowed())
+            control = self.matcher.match(text, self.allowed(), verified=verified)
             if control is not None and control.exact:
                 self._handle(control, confidence)
             else:
@@ -421,7 +428,7 @@ class Dialogue:
         # an answer or a control is cheap to correct, and decoders often add a stray word
         # after a short answer ("ten out" for "ten") that only a fuzzy match forgives.
         strict = strict and self.state is State.IDLE
-        intent = self.matcher.match(text, self.allowed(), strict=strict)
+        intent = self.matcher.match(text, self.allowed(), strict=strict, verified=verified)
         if intent is None and self._choosing:
             option = self._pick_option(text)
             if option is not None:

@@ -63,12 +63,10 @@ class UtteranceResult:
         }
 
 
-def accept_unverified(transcript: Transcript, intent: Intent | None, matcher: Matcher) -> bool:
-    """False when an intent rests on a grammar transcript the engine rejected as
-    out-of-grammar speech; the file's `always` intents (the safety net) are kept regardless."""
-    if intent is None or transcript.verified or not transcript.grammar:
-        return True
-    return intent.name in matcher.intents.always
+def trusted(transcript: Transcript) -> bool:
+    """Whether the words can be taken at face value: free dictation always (nothing forced
+    it onto a phrase), a grammar result only when the engine verified it."""
+    return transcript.verified or not transcript.grammar
 
 
 class SpeechToIntent:
@@ -127,8 +125,9 @@ class SpeechToIntent:
         if not transcript.text or transcript.confidence < self.min_confidence:
             return None
         strict = transcript.grammar and self.use_grammar
-        intent = self.matcher.match(transcript.text, self.allowed, fuzzy=not strict)
-        return intent if accept_unverified(transcript, intent, self.matcher) else None
+        return self.matcher.match(
+            transcript.text, self.allowed, fuzzy=not strict, verified=trusted(transcript)
+        )
 
     def _result(self, transcript: Transcript | None) -> UtteranceResult | None:
         if transcript is None:

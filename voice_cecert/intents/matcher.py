@@ -89,14 +89,27 @@ class Matcher:
         self._choices: dict[frozenset[str], tuple[list[str], list[_Candidate]]] = {}
 
     def match(
-        self, text: str, allowed: Iterable[str] | None = None, *, fuzzy: bool = True
+        self,
+        text: str,
+        allowed: Iterable[str] | None = None,
+        *,
+        fuzzy: bool = True,
+        verified: bool = True,
     ) -> Intent | None:
         """Best intent for `text` among `allowed` (intent or group names), or None.
 
         `fuzzy=False` accepts template matches only: right for a grammar-constrained
         transcript, where anything off the phrase list means the decoder never finished a
         phrase (its best partial path), which is how unrelated speech usually comes out.
+        `verified=False`: the recogniser judged the text to be other speech forced onto a
+        phrase (Transcript.verified); only the file's `always` intents (the safety net) count.
         """
+        intent = self._best(text, allowed, fuzzy)
+        if intent is not None and not verified and intent.name not in self.intents.always:
+            return None
+        return intent
+
+    def _best(self, text: str, allowed: Iterable[str] | None, fuzzy: bool) -> Intent | None:
         names = self.intents.resolve(allowed)
         norm = normalize(text)
         if not norm:
