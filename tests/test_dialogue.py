@@ -38,9 +38,14 @@ class RecordingHost:
         return routine_id in {"breathing", "mindful-moment", "name-the-rumination"}
 
     def start(
-        self, routine_id: str, seconds: int | None = None, given: dict[str, Any] | None = None
+        self,
+        routine_id: str,
+        seconds: int | None = None,
+        given: dict[str, Any] | None = None,
+        only_keys: frozenset[str] | None = None,
     ) -> int:
-        self.calls.append(("start", routine_id, seconds, *([given] if given else [])))
+        extra = [x for x in (given, only_keys) if x]
+        self.calls.append(("start", routine_id, seconds, *extra))
         return 0
 
     def control(self, name: str, slots: dict[str, Any]) -> None:
@@ -171,6 +176,13 @@ def test_two_misses_offer_three_most_likely_options_by_name(s, matcher):
 def test_a_silent_moment_request_carries_its_answer_to_the_routine(s):
     s.hear("a silent mindful moment")
     assert s.host.calls == [("start", "mindful-moment", None, {"silent": "yes"})]
+
+
+def test_change_one_plan_answer_runs_only_that_question(s):
+    s.d.host.available = lambda routine_id: True
+    s.hear("change my task positive activities")
+    assert s.host.calls == [("start", "practice-plan", None, frozenset({"task_positive"}))]
+    assert s.d.state is State.ROUTINE
 
 
 def test_speech_that_is_no_control_mid_routine_gets_no_reply(s):

@@ -268,8 +268,10 @@ class Session:
     # -- typed ----------------------------------------------------------------------------------
     def run_text(self, lines: TextIO) -> None:
         """Typed commands in, printed lines out; ends on 'goodbye' or end of input."""
-        piped = not _isatty(lines)
-        reader = threading.Thread(target=self._read, args=(lines,), name="stdin", daemon=True)
+        # A script (piped input): each line answers what the line before it caused, so the
+        # reader hands over the next line only once that has come out and been dispatched.
+        turn = None if _isatty(lines) else threading.Event()
+        reader = threading.Thread(target=self._read, args=(lines, turn), name="stdin", daemon=True)
         reader.start()
         self.dialogue.greet()
         while not self.dialogue.finished:
@@ -282,15 +284,20 @@ class Session:
                 break
             if item[0] == "line":
                 self.dialogue.on_utterance(item[1])
-                if piped:  # a script: let the answer come out before the next line is read
+                if turn is not None:
                     self.clock.settle(2.0)
+                    self.drain()
+                    turn.set()
             else:
                 self._dispatch(item)
 
-    def _read(self, lines: TextIO) -> None:
+    def _read(self, lines: TextIO, turn: threading.Event | None) -> None:
         try:
             for line in lines:
                 self.inbox.put(("line", line.strip()))
+                if turn is not None:
+                    turn.wait()
+                    turn.clear()
         except (OSError, ValueError):
             pass
         self.inbox.put(("eof",))

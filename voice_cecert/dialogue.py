@@ -24,6 +24,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from voice_cecert.intents.types import ELEMENTS, Intent
+from voice_cecert.journal import PLAN_QUESTIONS
 
 # Controls that make sense while a routine runs (also while it waits for an answer).
 ROUTINE_CONTROLS = frozenset(
@@ -143,7 +144,11 @@ class RoutineHost(Protocol):
     def available(self, routine_id: str) -> bool: ...
 
     def start(
-        self, routine_id: str, seconds: int | None = None, given: dict[str, Any] | None = None
+        self,
+        routine_id: str,
+        seconds: int | None = None,
+        given: dict[str, Any] | None = None,
+        only_keys: frozenset[str] | None = None,
     ) -> int:
         """Start (stopping any other); returns the run number its events will carry."""
 
@@ -849,9 +854,12 @@ class Dialogue:
         if not self.host.available("practice-plan"):
             self.say(self.msg.pick("routine_missing", title=self.msg.title("practice-plan")))
             return
-        self._routine = "practice-plan"
-        self.state = State.ROUTINE
-        self._run = self.host.start("practice-plan", None)
         question = intent.slots.get("question")
-        if question is not None:
-            self.host.control("change-plan", {"question": int(question)})
+        keys = PLAN_QUESTIONS.get(int(question)) if question is not None else None
+        self.out.stop()
+        self._routine = "practice-plan"
+        self._expecting = None
+        self.state = State.ROUTINE
+        self._run = self.host.start(
+            "practice-plan", None, only_keys=frozenset(keys) if keys else None
+        )

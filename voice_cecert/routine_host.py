@@ -56,16 +56,23 @@ class RoutineHost:
         return routine_id in self._ids
 
     def start(
-        self, routine_id: str, seconds: int | None = None, given: dict[str, Any] | None = None
+        self,
+        routine_id: str,
+        seconds: int | None = None,
+        given: dict[str, Any] | None = None,
+        only_keys: frozenset[str] | None = None,
     ) -> int:
-        """Start a routine; `given` holds answers said with the request (its ask-step keys)."""
+        """Start a routine; `given` holds answers said with the request (its ask-step keys);
+        `only_keys` runs just the questions saving those answers (see RunOptions)."""
         self.stop()
         routine = self._load(routine_id)
         with self._lock:
             self._run += 1
             run = self._run
         options = RunOptions(
-            length_seconds=float(seconds) if seconds else None, given=dict(given or {})
+            length_seconds=float(seconds) if seconds else None,
+            given=dict(given or {}),
+            only_keys=only_keys,
         )
         runner = Runner(routine, self.speaker, self.clock, answers=self.journal, options=options)
         if self.journal is not None:

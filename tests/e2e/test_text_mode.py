@@ -53,6 +53,34 @@ def test_typed_routine_starts_and_end_of_input_stops_it(_private_home):
     assert "Breathe with me." in result.stdout.splitlines()
 
 
+def test_typed_change_of_one_plan_answer_asks_only_that_and_saves_it(_private_home):
+    env_home = {"VOICE_CECERT_HOME": str(_private_home)}
+    seed = subprocess.run(
+        [sys.executable, "-m", "voice_cecert", "plan", "set", "partner", "Dana"],
+        env={**os.environ, **env_home},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert seed.returncode == 0, seed.stderr
+    typed = "change my task positive activities\nwrite one note\nwalk outside\ntidy the desk\n"
+    result = cli("assistant", "--text", typed=typed, home=_private_home)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Name three task positive activities" in out
+    assert "Question one" not in out and "accountability partner" not in out
+    assert "That part of your plan is updated." in out
+    shown = subprocess.run(
+        [sys.executable, "-m", "voice_cecert", "plan"],
+        env={**os.environ, **env_home},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "task_positive: write one note; walk outside; tidy the desk" in shown
+    assert "partner: Dana" in shown  # the other answers are kept
+
+
 def test_typed_crisis_words_get_the_safe_answer(_private_home):
     result = cli(
         "assistant",

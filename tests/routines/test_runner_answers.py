@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from voice_cecert.errors import UserError
 from voice_cecert.routines import loader
 from voice_cecert.routines.runner import RunOptions
 
@@ -264,3 +265,27 @@ def test_a_given_answer_that_does_not_parse_is_asked_as_usual(make_runner, clock
     )
     runner.run()
     assert speaker.said()[0] == "Shall we go on?"
+
+
+def test_only_keys_asks_just_that_question_then_confirms(make_runner, clock, speaker):
+    runner, events = make_runner(
+        loader.load("practice-plan"), options=RunOptions(only_keys=frozenset({"task_positive"}))
+    )
+    for n, item in enumerate(["write one note", "walk outside", "tidy the desk"]):
+        clock.call_at(100.0 + 20 * (n + 1), lambda item=item: runner.answer(item))
+    result = runner.run()
+    said = speaker.said()
+    assert said[0].startswith("Name three task positive activities")
+    assert said[-1] == "Thank you. That part of your plan is updated."
+    assert not any("Question" in line or "partner" in line for line in said)
+    answered = kinds(events, "answered")
+    assert [(e.data["key"], e.value) for e in answered] == [
+        ("task_positive", ["write one note", "walk outside", "tidy the desk"])
+    ]
+    assert result.completed
+
+
+def test_only_keys_the_routine_does_not_ask_is_a_clear_error(make_runner):
+    runner, _ = make_runner(YES_NO, options=RunOptions(only_keys=frozenset({"nothing"})))
+    with pytest.raises(UserError, match="no question for nothing"):
+        runner.run()

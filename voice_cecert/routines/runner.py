@@ -97,6 +97,9 @@ class RunOptions:
     # moment"), by ask-step key: that question is not asked aloud, which matters most when a
     # client is in the room.
     given: dict[str, Any] = field(default_factory=dict)
+    # Ask only the questions that save under these answer keys, then confirm: how one
+    # worksheet answer is redone ("change my task positive activities") without the rest.
+    only_keys: frozenset[str] | None = None
 
 
 @functools.cache
@@ -205,7 +208,7 @@ class Runner:
         if self.options.volume != 1.0:
             self.speaker.set_volume(self.volume)
         self._emit("started", value=self.routine.length * self.length)
-        self._frames = [_Frame(self.routine.steps)]
+        self._frames = [_Frame(self._steps_to_run())]
         while self._frames and self._next_routine is None:
             frame = self._frames[-1]
             if frame.index >= len(frame.steps):
@@ -235,6 +238,19 @@ class Runner:
         elapsed = self.clock.now() - self._started
         self._emit("completed", value=elapsed, data={"next_routine": self._next_routine})
         return self._result(True, elapsed)
+
+    def _steps_to_run(self) -> tuple[Step, ...]:
+        only = self.options.only_keys
+        if only is None:
+            return self.routine.steps
+        chosen = tuple(
+            step
+            for step in self.routine.steps
+            if isinstance(step, Ask | Record) and step.key in only
+        )
+        if not chosen:
+            raise UserError(f"routine {self.routine.id} has no question for {', '.join(only)}")
+        return (*chosen, Say(phrases()["answer_updated"]))
 
     def _result(self, completed: bool, elapsed: float) -> RunResult:
         return RunResult(
