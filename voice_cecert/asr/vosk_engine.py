@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -60,6 +61,7 @@ def quiet_stderr() -> Iterator[None]:
 
     Failures still surface: vosk raises, and we turn that into one readable line.
     """
+    sys.stderr.flush()  # what Python already wrote goes out before fd 2 is redirected
     try:
         saved = os.dup(2)
     except OSError:  # no stderr at all

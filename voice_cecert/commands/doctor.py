@@ -8,12 +8,10 @@ problem ends with "-> fix: ...". Exit code 1 when the assistant cannot run.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import stat
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from voice_cecert import config, paths, tts
@@ -161,6 +159,7 @@ def check_vosk(settings: config.Settings | None) -> Check:
     except Exception as exc:
         return Check("vosk", "warning", f"not installed ({exc})", "pip install vosk")
     from voice_cecert.asr.select import find_vosk_model  # the choice the assistant makes
+    from voice_cecert.asr.vosk_engine import quiet_stderr
 
     configured = settings.model_path if settings else ""
     try:
@@ -181,7 +180,7 @@ def check_vosk(settings: config.Settings | None) -> Check:
         )
     vosk.SetLogLevel(-1)
     try:
-        with _quiet_stderr():  # Kaldi prints its errors straight to file descriptor 2
+        with quiet_stderr():  # Kaldi prints its errors straight to file descriptor 2
             vosk.Model(str(path))
     except Exception as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -189,19 +188,6 @@ def check_vosk(settings: config.Settings | None) -> Check:
             "vosk model", "problem", f"{path} does not load ({first})", "download it again"
         )
     return Check("vosk model", "ok", f"{path} loads")
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def run_checks() -> list[Check]:
