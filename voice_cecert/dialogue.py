@@ -23,59 +23,25 @@ from typing import Any, Protocol
 import yaml
 from rapidfuzz import fuzz, process
 
-from voice_cecert.intents.types import ELEMENTS, Intent
+from voice_cecert.intents.types import CONTROLS, ELEMENTS, Intent
 from voice_cecert.journal import PLAN_QUESTIONS
 
-# Controls that make sense while a routine runs (also while it waits for an answer).
-ROUTINE_CONTROLS = frozenset(
-    [
-        "help",
-        "more",
-        "stop",
-        "pause",
-        "resume",
-        "repeat",
-        "skip",
-        "back",
-        "slower",
-        "faster",
-        "louder",
-        "softer",
-        "voice",
-        "shorter",
-        "longer",
-        "sleep",
-        "goodbye",
-        "duration",
-        "pattern",
-        "crisis",
-    ]
-)
-# Commands when nothing runs; routine names are added from the matcher's names.
-IDLE_COMMANDS = frozenset(
-    [
-        "help",
-        "more",
-        "menu",
-        "stop",
-        "pause",
-        "repeat",
-        "slower",
-        "faster",
-        "louder",
-        "softer",
-        "voice",
-        "shorter",
-        "longer",
-        "sleep",
-        "progress",
-        "goodbye",
-        "duration",
-        "element",
-        "change-plan",
-        "crisis",
-    ]
-)
+# Controls that make sense while a routine runs (also while it waits for an answer): every
+# control of the contract but those about the app itself, plus changing the routine's length
+# or breathing pattern, and the safety net.
+ROUTINE_CONTROLS = (frozenset(CONTROLS) - {"menu", "progress", "wake"}) | {
+    "duration",
+    "pattern",
+    "crisis",
+}
+# Commands when nothing runs (routine names are added from the matcher's names): every control
+# but those that move within a routine, plus the element menus and redoing a plan answer.
+IDLE_COMMANDS = (frozenset(CONTROLS) - {"resume", "skip", "back", "wake"}) | {
+    "duration",
+    "element",
+    "change-plan",
+    "crisis",
+}
 # While the app is talking only these interrupt it; everything else heard is its own voice.
 BARGE_IN = frozenset({"stop", "pause"})
 ANSWER_INTENTS = {
