@@ -17,6 +17,8 @@ Why it is built this way:
   routine controls, a yes/no or 0-10 question, sleeping), using the dialogue's own intent sets.
 
 Usage: python scripts/bench_intents.py [--quick] [--engines sphinx,vosk] [--markdown FILE]
+       [--commands FILE] [--ood FILE]   (default: bench_data/commands.yaml and ood.yaml; the
+       held-out sets bench_data/commands_blind.yaml and ood_blind.yaml measure what nobody tuned on)
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 from voice_cecert import synth  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "bench_data"
+COMMANDS = DATA / "commands.yaml"
+OOD = DATA / "ood.yaml"
 FAILURES = DATA / "LAST_FAILURES.md"
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 FLITE = ("flite:slt", "flite:rms", "flite:awb", "flite:kal16")
@@ -90,8 +94,8 @@ class Item:
 
 
 # --------------------------------------------------------------------------- test set
-def load_commands() -> list[tuple[str, str, dict[str, Any]]]:
-    data = yaml.safe_load((DATA / "commands.yaml").read_text())
+def load_commands(path: Path = COMMANDS) -> list[tuple[str, str, dict[str, Any]]]:
+    data = yaml.safe_load(Path(path).read_text())
     out = []
     for intent, entries in data.items():
         for entry in entries:
@@ -102,8 +106,8 @@ def load_commands() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def load_ood() -> list[tuple[str, str]]:
-    data = yaml.safe_load((DATA / "ood.yaml").read_text())
+def load_ood(path: Path = OOD) -> list[tuple[str, str]]:
+    data = yaml.safe_load(Path(path).read_text())
     return [(text, group) for group, texts in data.items() for text in texts]
 
 
@@ -145,11 +149,17 @@ def state_for(intent: str, sets: dict[str, frozenset[str]]) -> str:
     raise SystemExit(f"bench data names intent {intent!r}, which no dialogue state allows")
 
 
-def build_items(quick: bool, work: Path, sets: dict[str, frozenset[str]]) -> list[Item]:
+def build_items(
+    quick: bool,
+    work: Path,
+    sets: dict[str, frozenset[str]],
+    commands_file: Path = COMMANDS,
+    ood_file: Path = OOD,
+) -> list[Item]:
     """Render every utterance to a WAV (clean); noise is mixed later, in the worker."""
     items: list[Item] = []
-    commands = load_commands()
-    ood = load_ood()
+    commands = load_commands(commands_file)
+    ood = load_ood(ood_file)
     step = 4 if quick else 1
     for i, (text, intent, slots) in enumerate(commands[::step]):
         family = (FLITE, ESPEAK)[i % 2]  # alternate, so both families cover (nearly) every intent
@@ -766,20 +776,41 @@ def load_runs(work: Path, items: dict[str, Item]) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: (order.get(r["engine"], 2), r["condition"] != "on"))
 
 
+def shown(path: str | Path) -> str:
+    """A data file's name as the report prints it: relative to the repository when inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def data_sets(work: Path) -> dict[str, str]:
+    """The command and out-of-domain files a run in `work` rendered (recorded by the run; a
+    folder from before the files were selectable used the defaults)."""
+    recorded = work / "data-sets.json"
+    if recorded.exists():
+        return json.loads(recorded.read_text())
+    return {"commands": shown(COMMANDS), "ood": shown(OOD)}
+
+
 def report(
-    runs: list[dict[str, Any]], items: dict[str, Item], command: str, typed: dict[str, Any]
+    runs: list[dict[str, Any]],
+    items: dict[str, Item],
+    command: str,
+    typed: dict[str, Any],
+    sets_used: dict[str, str] | None = None,
 ) -> str:
     kinds = defaultdict(int)
     for it in items.values():
         kinds[it.kind] += 1
     cmds = [it for it in items.values() if it.kind == "cmd"]
+    used = sets_used or {"commands": shown(COMMANDS), "ood": shown(OOD)}
     lines = [
         f"Command: `{command}` ({time.strftime('%Y-%m-%d', time.gmtime())}, "
         f"{os.cpu_count()} CPUs shared with other work).",
         "",
-        f"Test set: {kinds['cmd']} command utterances covering "
+        f"Test set: {kinds['cmd']} command utterances from `{used['commands']}` covering "
         f"{len({it.intent for it in cmds})} intents, each rendered once (voice family "
-        f"alternating), {kinds['ood']} synthetic out-of-domain sentences, {kinds['human']} "
+        f"alternating), {kinds['ood']} synthetic out-of-domain sentences from "
+        f"`{used['ood']}`, {kinds['human']} "
         "human recordings (pocketsphinx-testdata) as out-of-domain speech. Voices: "
         f"{', '.join(FLITE + ESPEAK)}; speeds {SPEEDS}; every rendering also with noise mixed "
         "at 10 and 5 dB SNR (pink, babble, brown, white in rotation) relative to the speech "
@@ -812,6 +843,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--failures", default=str(FAILURES), help="where to write the failure list")
     p.add_argument("--work", help="folder for rendered audio and raw results (default: temp)")
     p.add_argument(
+        "--commands",
+        default=str(COMMANDS),
+        help="labelled command utterances (default: bench_data/commands.yaml)",
+    )
+    p.add_argument(
+        "--ood",
+        default=str(OOD),
+        help="out-of-domain sentences (default: bench_data/ood.yaml)",
+    )
+    p.add_argument(
         "--report-only", action="store_true", help="re-read the results in --work, decode nothing"
     )
     p.add_argument(
@@ -829,6 +870,9 @@ def main(argv: list[str] | None = None) -> None:
         worker(args)
         return
     command = "python scripts/bench_intents.py " + " ".join(argv or sys.argv[1:])
+    for name in ("commands", "ood"):
+        if not args.report_only and not Path(getattr(args, name)).is_file():
+            raise SystemExit(f"--{name}: no such file: {getattr(args, name)}")
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="vc-bench-"))
     manifest = work / "manifest.json"
     if args.report_only:
@@ -842,9 +886,11 @@ def main(argv: list[str] | None = None) -> None:
         for old in work.glob("results-*"):
             old.unlink()
         (work / "command.txt").write_text(command)
+        used = {"commands": shown(args.commands), "ood": shown(args.ood)}
+        (work / "data-sets.json").write_text(json.dumps(used))
         sets = dialogue_sets()
         t = time.time()
-        rendered = build_items(args.quick, work, sets)
+        rendered = build_items(args.quick, work, sets, Path(args.commands), Path(args.ood))
         manifest.write_text(json.dumps([asdict(it) for it in rendered]))
         sets_file = work / "sets.json"
         sets_file.write_text(json.dumps({k: sorted(v) for k, v in sets.items()}))
@@ -860,7 +906,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = load_runs(work, items)
     sets = {k: frozenset(v) for k, v in json.loads((work / "sets.json").read_text()).items()}
     typed = text_only(items, sets)
-    text = report(runs, items, command, typed)
+    text = report(runs, items, command, typed, data_sets(work))
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text)
