@@ -65,6 +65,30 @@ def test_sampled_sentences_match_their_own_intent(matcher):
         ("let's do some breathing now", "breathing"),
         ("I am so overwhelmed right now", "ride-the-wave"),
         ("stop it please now", "stop"),
+        # kinds of loose phrasing the templates cover since issue 3 (none is a bench sentence)
+        ("I'm spiraling", "name-the-rumination"),
+        ("my mind keeps replaying that call", "name-the-rumination"),
+        ("help me let this feeling pass", "ride-the-wave"),
+        ("pace my breathing", "breathing"),
+        ("time to stretch", "movement-break"),
+        ("suggest a small task", "task-positive"),
+        ("when someone asks what I do", "what-i-do"),
+        ("check my self talk", "concurrent-narrative"),
+        ("I need some self compassion", "compassion"),
+        ("this case feels too much", "skill-challenge"),
+        ("let's plan some down time", "strategic-vacation"),
+        ("read me my worksheet", "review-plan"),
+        ("I'm confused", "help"),
+        ("hold on a second", "pause"),
+        ("once more please", "repeat"),
+        ("a little louder please", "louder"),
+        ("not so fast", "slower"),
+        ("the quick version", "shorter"),
+        ("I need a bit more time", "longer"),
+        ("privacy mode", "sleep"),
+        ("start listening again", "wake"),
+        ("am I making progress", "progress"),
+        ("goodnight", "goodbye"),
     ],
 )
 def test_natural_phrasings(matcher, text, name):
@@ -92,6 +116,10 @@ def test_natural_phrasings(matcher, text, name):
         ("tell me about emotional labour", "element", {"element": "emotional-labour"}),
         ("something for recovery", "element", {"element": "recovery"}),
         ("a two minute breathing break", "breathing", {"seconds": 120}),
+        ("ride the wave for three minutes", "ride-the-wave", {"seconds": 180}),
+        ("update question four", "change-plan", {"question": 4}),
+        ("redo the answer two", "change-plan", {"question": 2}),
+        ("change my answer to question three", "change-plan", {"question": 3}),
     ],
 )
 def test_slots_are_converted(matcher, text, name, slots):
@@ -131,6 +159,15 @@ OUT_OF_DOMAIN = [
     "the insurance paperwork is due friday",
     "um well I don't know",
     "a the of and",
+    # near misses of the wider templates (issue 3)
+    "time to go home",
+    "the coffee here is really strong",
+    "sleep mode on my laptop is broken",
+    "I'm lost on the way to the clinic",
+    "help me plan the party",
+    "change my password",
+    "I keep having thoughts about the game",
+    "let me check how I feel about the proposal",
 ]
 
 
@@ -151,6 +188,29 @@ def test_crisis_is_heard_in_every_state(matcher):
     for allowed in (["answers"], ["controls"], ["wake"], ["routines"]):
         got = matcher.match("I want to kill myself", allowed=allowed)
         assert got is not None and got.name == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to kill myself",
+        "I can't keep myself safe",
+        "I'm having thoughts of suicide",
+        "I have suicidal thoughts",
+        "I need help now",
+    ],
+)
+def test_crisis_statements_are_heard_while_a_routine_runs(matcher, text):
+    got = matcher.match(text, allowed=["controls", "answers"])
+    assert got is not None and got.name == "crisis", (text, got)
+
+
+def test_ordinary_requests_for_help_or_company_are_not_crisis(matcher):
+    """Crisis phrasings must not swallow the help control or a wish for a colleague."""
+    got = matcher.match("I need help", allowed=["controls"])
+    assert got is not None and got.name == "help"
+    got = matcher.match("I don't want to do this alone")
+    assert got is not None and got.name == "teaming"
 
 
 def test_fuzzy_match_never_invents_a_slot_value(matcher):
