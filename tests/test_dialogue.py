@@ -420,3 +420,21 @@ def test_goodbye_finishes(s):
     s.hear("start a breathing break")
     s.hear("goodbye")
     assert s.d.finished and s.host.calls[-1] == ("stop",)
+
+
+def test_a_bare_length_is_a_routine_control_not_an_idle_command(s):
+    assert "five minutes" not in s.d.grammar()
+    assert s.hear("five minutes", strict=True) in s.d.msg.data["reprompt"]
+    assert s.host.calls == []
+    s.hear("start a breathing break")
+    assert "five minutes" in s.d.grammar()
+    s.hear("five minutes", strict=True)
+    assert s.host.calls[-1][0] == "control" and s.host.calls[-1][1] == "duration"
+
+
+def test_an_implausible_crisis_phrase_gets_no_safety_answer(s):
+    """The engine's `plausible` False (Transcript) turns the safety net off for that phrase."""
+    far = s.hear("i want to kill myself", strict=True, verified=False, safety_net=False)
+    assert far in s.d.msg.data["reprompt"]
+    near = s.hear("i want to kill myself", strict=True, verified=False)
+    assert "Thank you for telling me" in near

@@ -143,6 +143,23 @@ def test_unverified_crisis_phrase_is_still_taken(matcher):
     assert trusted(free)  # only grammar results are judged
 
 
+def test_safety_net_stops_at_implausible_fits(matcher):
+    """A crisis phrase that fits the speech far worse than the check allows (the engine's
+    `plausible` False) is a guess at unrelated speech: no crisis answer for it."""
+    from voice_cecert.asr.base import Transcript
+
+    pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher, None)
+    text = "i want to kill myself"
+    near = Transcript(text, 0.5, 0.0, 1.0, grammar=True, verified=False, fit=-30.0)
+    far = Transcript(text, 0.5, 0.0, 1.0, grammar=True, verified=False, fit=-45.0, plausible=False)
+    assert pipeline.match(near).name == "crisis"
+    assert pipeline.match(far) is None
+    # verified results never depend on it
+    sure = Transcript(text, 0.9, 0.0, 1.0, grammar=True, verified=True, fit=-10.0)
+    assert pipeline.match(sure).name == "crisis"
+    assert matcher.match(text, verified=False, safety_net=False) is None
+
+
 def _number_state(matcher: Matcher) -> frozenset[str]:
     from voice_cecert.dialogue import ANSWER_INTENTS, ROUTINE_CONTROLS
 

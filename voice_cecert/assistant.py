@@ -61,10 +61,14 @@ class IntentsAdapter:
         allowed: Iterable[str] | None = None,
         strict: bool = False,
         verified: bool = True,
+        safety_net: bool = True,
     ) -> Intent | None:
         """`strict`: whole template matches only (for grammar-constrained transcripts);
-        `verified=False`: only the safety-net intents count (see Matcher.match)."""
-        return self._matcher.match(text, allowed, fuzzy=not strict, verified=verified)
+        `verified=False`: only the safety-net intents count, while `safety_net` holds (see
+        Matcher.match)."""
+        return self._matcher.match(
+            text, allowed, fuzzy=not strict, verified=verified, safety_net=safety_net
+        )
 
     def phrases(self, allowed: Iterable[str] | None = None) -> Sequence[str]:
         """The recogniser grammar for these intents (a Grammar, which is a tuple of phrases)."""
@@ -261,6 +265,7 @@ class Session:
             during_speech=during,
             strict=t.grammar,
             verified=trusted(t),
+            safety_net=t.plausible,
         )
         if self.clock.stream:
             self.clock.settle()

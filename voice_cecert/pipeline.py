@@ -10,6 +10,9 @@ completed a phrase, and guessing from it is how unrelated speech turns into a ro
 A grammar transcript the engine could not verify (`Transcript.verified` False: the phrase fits
 the audio far worse than unconstrained phones, see sphinx_engine) is rejected too, except for
 the intents file's `always` intents (crisis): a missed crisis costs more than a false one.
+Even they stop where the engine calls the phrase implausible (`Transcript.plausible`: a fit
+so far off that the phrase is a guess at everyday talk, "I left my keys in the kitchen" heard
+as a crisis statement).
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class UtteranceResult:
             "confidence": round(self.transcript.confidence, 3),
             "verified": self.transcript.verified,
             "fit": self.transcript.fit,
+            "plausible": self.transcript.plausible,
             "start": round(self.transcript.start, 3),
             "end": round(self.transcript.end, 3),
             "decode_seconds": round(self.decode_seconds, 4),
@@ -126,7 +130,11 @@ class SpeechToIntent:
             return None
         strict = transcript.grammar and self.use_grammar
         return self.matcher.match(
-            transcript.text, self.allowed, fuzzy=not strict, verified=trusted(transcript)
+            transcript.text,
+            self.allowed,
+            fuzzy=not strict,
+            verified=trusted(transcript),
+            safety_net=transcript.plausible,
         )
 
     def _result(self, transcript: Transcript | None) -> UtteranceResult | None:

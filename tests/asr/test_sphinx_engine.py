@@ -374,3 +374,30 @@ def test_check_spares_lone_words_but_still_flags_long_speech_on_a_short_phrase()
     chatter = _one_each(recognizer, ["can you send the report to my supervisor"], "flite:rms")
     assert all(t.text == "" or not t.verified for t in chatter), chatter
     assert sphinx_engine.VERIFY_COVERAGE_FROM <= 1.0  # the sentence above has ~2.5 s of speech
+
+
+def test_safety_net_ends_where_the_fit_is_far_off(intents_grammar):
+    """`plausible` (whether the crisis safety net may act on an unverified phrase) is False
+    exactly when the fit is below SAFETY_NET_RATIO; everyday talk forced onto the whole
+    grammar gets there, a crisis statement said in grammar stays verified."""
+    from voice_cecert.asr.sphinx_engine import SAFETY_NET_RATIO
+
+    recognizer = SphinxRecognizer()
+    recognizer.set_grammar(intents_grammar)
+    (said,) = _one_each(recognizer, ["i want to hurt myself"])
+    assert said.text == "i want to hurt myself" and said.verified and said.plausible
+    chatter = [
+        "I think I left my keys in the kitchen",
+        "the printer on the second floor is jammed again",
+        "we should try that new restaurant downtown",
+        "did you see the game last night",
+    ]
+    heard = [
+        t
+        for voice in ("flite:awb", "flite:slt", "espeak:en-us")
+        for t in _one_each(recognizer, chatter, voice=voice)
+        if t.text
+    ]
+    for t in heard:
+        assert t.plausible == (t.verified or t.fit >= SAFETY_NET_RATIO), t
+    assert any(not t.plausible for t in heard), heard

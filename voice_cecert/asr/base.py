@@ -26,6 +26,9 @@ class Transcript:
     speech and found the grammar fits far worse (speech that is not a command, forced onto
     the nearest phrase); engines that do not check leave it True. `fit` is that check's
     score when one was made (engine-specific scale, higher is a better fit), else None.
+    `plausible` is False when even the safety net should not act on the words: the fit is so
+    far below the check's threshold that the phrase is a guess, not a mishearing (a crisis
+    phrase forced onto "I left my keys in the kitchen"). Only meaningful when not verified.
     """
 
     text: str
@@ -35,6 +38,7 @@ class Transcript:
     grammar: bool = False
     verified: bool = True
     fit: float | None = None
+    plausible: bool = True
 
 
 @runtime_checkable

@@ -142,12 +142,13 @@ class EndpointedRecognizer(ABC):
     def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
         """End the utterance: (text, confidence 0..1); text '' when nothing was recognised."""
 
-    def _verify(self) -> tuple[bool, float | None]:
+    def _verify(self) -> tuple[bool, bool, float | None]:
         """After `_finish`: does the grammar result survive the engine's out-of-grammar check?
 
-        (verified, fit score or None). Engines without such a check keep this default.
+        (verified, plausible, fit score or None); see Transcript. Engines without such a check
+        keep this default.
         """
-        return True, None
+        return True, True, None
 
     @abstractmethod
     def _partial(self) -> str:
@@ -260,7 +261,7 @@ class EndpointedRecognizer(ABC):
         self._utt_audio_start = None
         began = time.perf_counter()
         text, confidence = self._finish(SpeechSpan(span[0] - origin, span[1] - origin))
-        verified, fit = self._verify() if text else (True, None)
+        verified, plausible, fit = self._verify() if text else (True, True, None)
         self.last_decode_seconds = time.perf_counter() - began
         return Transcript(
             text=text,
@@ -269,5 +270,6 @@ class EndpointedRecognizer(ABC):
             end=span[1],
             grammar=self._utt_grammar is not None and self.supports_grammar,
             verified=verified,
+            plausible=plausible,
             fit=fit,
         )

@@ -95,6 +95,7 @@ class Matcher:
         *,
         fuzzy: bool = True,
         verified: bool = True,
+        safety_net: bool = True,
     ) -> Intent | None:
         """Best intent for `text` among `allowed` (intent or group names), or None.
 
@@ -102,10 +103,12 @@ class Matcher:
         transcript, where anything off the phrase list means the decoder never finished a
         phrase (its best partial path), which is how unrelated speech usually comes out.
         `verified=False`: the recogniser judged the text to be other speech forced onto a
-        phrase (Transcript.verified); only the file's `always` intents (the safety net) count.
+        phrase (Transcript.verified); only the file's `always` intents (the safety net) count,
+        and only while `safety_net` (Transcript.plausible) holds.
         """
         intent = self._best(text, allowed, fuzzy)
-        if intent is not None and not verified and intent.name not in self.intents.always:
+        net = safety_net and intent is not None and intent.name in self.intents.always
+        if intent is not None and not verified and not net:
             return None
         return intent
 
