@@ -65,6 +65,15 @@ def test_every_intent_has_many_sentences_and_the_set_stays_small():
     assert len(intents.sentences) < 10_000
 
 
+def test_no_sentence_belongs_to_two_intents():
+    """Two intents sharing a sentence would leave the exact match to chance; widening one
+    intent's templates easily lands on another's ("what can i do now": help or task?)."""
+    owners: dict[str, set[str]] = {}
+    for name, text in load_intents().sentences:
+        owners.setdefault(text, set()).add(name)
+    assert {t: n for t, n in owners.items() if len(n) > 1} == {}
+
+
 def test_groups_resolve_and_always_is_added():
     intents = load_intents()
     assert intents.resolve(["answers"]) == {*ANSWERS, "crisis"}
