@@ -401,29 +401,3 @@ def test_safety_net_ends_where_the_fit_is_far_off(intents_grammar):
     for t in heard:
         assert t.plausible == (t.verified or t.fit >= SAFETY_NET_RATIO), t
     assert any(not t.plausible for t in heard), heard
-
-
-def test_only_the_first_command_is_decoded_again_whole(intents_grammar, monkeypatch):
-    """The first grammar utterance is decoded a second time in one call (batch cepstral
-    mean, scripts/bench_first_utterance.py); later ones are not, and the result stands."""
-    recognizer = SphinxRecognizer()
-    recognizer.set_grammar(intents_grammar)
-    calls = []
-    real = SphinxRecognizer._redecode_first
-    monkeypatch.setattr(
-        SphinxRecognizer, "_redecode_first", lambda self: (calls.append(1), real(self))
-    )
-    first, second = _one_each(recognizer, ["start a breathing break", "pause"])
-    assert calls == [1] and recognizer._first_done and recognizer._utt_audio is None
-    assert (first.text, second.text) == ("start a breathing break", "pause")
-    assert first.verified and second.verified
-
-
-def test_first_narrative_is_not_decoded_twice():
-    recognizer = SphinxRecognizer()
-    recognizer.set_grammar(None)
-    samples = np.concatenate(
-        [synth.silence(0.5), synth.synthesize("the printer is broken"), synth.silence(1.0)]
-    )
-    transcribe(recognizer, blocks_from_array(samples))
-    assert not recognizer._first_done and recognizer._utt_audio is None

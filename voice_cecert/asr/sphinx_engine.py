@@ -251,9 +251,6 @@ class SphinxRecognizer(EndpointedRecognizer):
             )
         self._phones_running = False
         self._checked = False
-        # The first grammar utterance is decoded twice; see `_redecode_first`.
-        self._first_done = False
-        self._utt_audio: list[bytes] | None = None
         self._last_posterior = self._last_coverage = self._last_speech_seconds = 0.0
         self._searches: OrderedDict[GrammarSpec, str] = OrderedDict()  # grammar -> search name
         self._active: str | None = None
@@ -307,16 +304,12 @@ class SphinxRecognizer(EndpointedRecognizer):
         if search != self._active:
             self.decoder.activate_search(search)
             self._active = search
-        # only commands: a first narrative (free dictation) can be long, and its decode slow
-        self._utt_audio = [] if grammar is not None and not self._first_done else None
         self.decoder.start_utt()
         if self._phones is not None and grammar is not None:
             self._phones.start_utt()
             self._phones_running = True
 
     def _decode(self, audio: bytes) -> None:
-        if self._utt_audio is not None:
-            self._utt_audio.append(audio)
         self.decoder.process_raw(audio, False, False)
         if self._phones_running:
             assert self._phones is not None
@@ -336,36 +329,7 @@ class SphinxRecognizer(EndpointedRecognizer):
             self._phones.end_utt()
             self._phones_running = False
 
-    def _redecode_first(self) -> None:
-        """Decode the first utterance again, whole, with its own cepstral mean.
-
-        Live decoding subtracts a running cepstral mean that starts at the model's `cmninit`,
-        far from many voices and microphones, and only settles after an utterance or two; so
-        a user's first command was the one most often lost. With the whole utterance in hand
-        the mean can be taken from the utterance itself (pocketsphinx's batch CMN, which this
-        model's feat.params names, is used when an utterance is processed in one call). The
-        live pass still ran, so the running mean has moved on for the utterances after it.
-        Measured on the first utterance of a fresh recogniser (scripts/bench_intents.py's
-        development set, every third command): flite 40 -> 42 of 60, espeak-ng 16 -> 19. It
-        costs one extra decode of the utterance (about 0.07 x its length), once.
-        """
-        audio = b"".join(self._utt_audio or ())
-        self._utt_audio = None
-        self._first_done = True
-        if not audio:
-            return
-        self.decoder.end_utt()
-        self.decoder.start_utt()
-        self.decoder.process_raw(audio, False, True)
-        if self._phones_running:
-            assert self._phones is not None
-            self._phones.end_utt()
-            self._phones.start_utt()
-            self._phones.process_raw(audio, False, True)
-
     def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
-        if self._utt_audio is not None:
-            self._redecode_first()
         self.decoder.end_utt()
         self._checked = self._phones_running
         self._stop_phones()
