@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pocketsphinx
 import pytest
 
 from voice_cecert import synth
@@ -401,3 +402,18 @@ def test_safety_net_ends_where_the_fit_is_far_off(intents_grammar):
     for t in heard:
         assert t.plausible == (t.verified or t.fit >= SAFETY_NET_RATIO), t
     assert any(not t.plausible for t in heard), heard
+
+
+def test_domain_words_missing_from_the_bundled_dictionary_are_heard(intents_grammar):
+    """'mindfulness' and 'ruminating' are not in the CMU dictionary; extra_words.dict adds
+    them, so the grammar compiles and the words are recognised when said."""
+    from voice_cecert.asr.sphinx_engine import extra_pronunciations
+
+    assert {"mindfulness", "ruminating"} <= set(extra_pronunciations())
+    plain = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    assert plain.lookup_word("mindfulness") is None  # still needed
+    recognizer = SphinxRecognizer()
+    assert recognizer.missing_words(["mindfulness please", "i'm ruminating"]) == ()
+    recognizer.set_grammar(intents_grammar)
+    said = ["mindfulness please", "i'm ruminating"]
+    assert [t.text for t in _one_each(recognizer, said, voice="flite:rms")] == said

@@ -11,15 +11,17 @@ import pocketsphinx
 import pytest
 
 from voice_cecert import synth
+from voice_cecert.asr.sphinx_engine import add_extra_words
 from voice_cecert.intents.grammar import Grammar, build_grammar, phrases, vocabulary
 from voice_cecert.intents.loader import load_intents
 
 DICT = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+EXTRA = Path(__file__).parents[2] / "voice_cecert" / "asr" / "extra_words.dict"
 
 
 def _pronunciations() -> dict[str, set[str]]:
     prons: dict[str, set[str]] = {}
-    for line in DICT.read_text().splitlines():
+    for line in [*DICT.read_text().splitlines(), *EXTRA.read_text().splitlines()]:
         word, _, phones = line.partition(" ")
         base = word.split("(")[0]
         prons.setdefault(base, set()).add(phones.strip())
@@ -86,6 +88,7 @@ def _decode(decoder: pocketsphinx.Decoder, text: str, voice: str) -> str:
 def test_jsgf_of_everything_compiles_fast():
     grammar = build_grammar()
     decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    add_extra_words(decoder)
     began = time.perf_counter()
     decoder.add_jsgf_string("all", grammar.jsgf)
     assert time.perf_counter() - began < 3.0  # the flat phrase list takes several seconds
@@ -95,6 +98,7 @@ def test_jsgf_of_everything_compiles_fast():
 def test_jsgf_decodes_exactly_the_phrases_said():
     grammar = build_grammar(["controls", "answers"], filler=False)
     decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    add_extra_words(decoder)
     decoder.add_jsgf_string("state", grammar.jsgf)
     decoder.activate_search("state")
     for text, voice in (("make it three minutes", "flite:slt"), ("go back", "espeak:en-us")):
@@ -122,6 +126,7 @@ def test_custom_file_with_word_joins_still_makes_valid_jsgf(tmp_path):
         "b a lights",
     }
     decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    add_extra_words(decoder)
     decoder.add_jsgf_string("lights", grammar.jsgf)  # raises if the JSGF is malformed
 
 

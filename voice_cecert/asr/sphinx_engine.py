@@ -53,6 +53,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from hashlib import sha1
+from pathlib import Path
 
 import pocketsphinx
 
@@ -111,8 +112,30 @@ VERIFY_MIN_CONFIDENCE = 0.1
 SAFETY_NET_RATIO = -36.0
 
 
+# Words of this domain the bundled CMU dictionary lacks ("mindfulness", "ruminating"), with
+# pronunciations in its phone set; data, so a word is added without touching code.
+EXTRA_WORDS = Path(__file__).with_name("extra_words.dict")
+
+
 def bundled_model_dir() -> str:
     return os.path.join(pocketsphinx.get_model_path(), "en-us")
+
+
+def extra_pronunciations() -> dict[str, str]:
+    """word -> phones from EXTRA_WORDS (CMU dictionary format: a word, then its phones)."""
+    found: dict[str, str] = {}
+    for line in EXTRA_WORDS.read_text(encoding="utf-8").splitlines():
+        word, _, phones = line.strip().partition(" ")
+        if word and not word.startswith("#"):
+            found[word] = phones.strip()
+    return found
+
+
+def add_extra_words(decoder: pocketsphinx.Decoder) -> None:
+    """Teach a decoder with the bundled dictionary the EXTRA_WORDS it lacks."""
+    for word, phones in extra_pronunciations().items():
+        if decoder.lookup_word(word) is None:
+            decoder.add_word(word, phones, False)
 
 
 def _is_word(token: str) -> bool:
@@ -240,6 +263,8 @@ class SphinxRecognizer(EndpointedRecognizer):
         if dictionary:
             options["dict"] = dictionary
         self.decoder = pocketsphinx.Decoder(**options)
+        if not dictionary:
+            add_extra_words(self.decoder)
         self.verify = verify
         self._phones: pocketsphinx.Decoder | None = None
         if verify:
