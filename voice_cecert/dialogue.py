@@ -753,9 +753,8 @@ class Dialogue:
     def _on_duration(self, intent: Intent) -> None:
         if self.state is State.ANSWER and answer_kind(self._expecting or "") == "duration":
             self._answer(intent)
-            return
-        if not self._routine_control(intent):
-            self.say(self.msg.pick("duration_needs_routine"))
+        else:
+            self._on_shorter(intent)  # a new length for the running routine
 
     def _on_slower(self, intent: Intent) -> None:
         if not self._routine_control(intent):
