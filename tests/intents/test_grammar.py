@@ -11,20 +11,21 @@ import pocketsphinx
 import pytest
 
 from voice_cecert import synth
-from voice_cecert.asr.sphinx_engine import add_extra_words
+from voice_cecert.asr.sphinx_engine import add_extra_words, extra_pronunciations
 from voice_cecert.intents.grammar import Grammar, build_grammar, phrases, vocabulary
 from voice_cecert.intents.loader import load_intents
 
 DICT = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
-EXTRA = Path(__file__).parents[2] / "voice_cecert" / "asr" / "extra_words.dict"
 
 
 def _pronunciations() -> dict[str, set[str]]:
     prons: dict[str, set[str]] = {}
-    for line in [*DICT.read_text().splitlines(), *EXTRA.read_text().splitlines()]:
+    for line in DICT.read_text().splitlines():
         word, _, phones = line.partition(" ")
         base = word.split("(")[0]
         prons.setdefault(base, set()).add(phones.strip())
+    for word, phones in extra_pronunciations().items():  # what the engine adds
+        prons.setdefault(word, set()).add(phones)
     return prons
 
 
