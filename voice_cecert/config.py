@@ -41,6 +41,7 @@ class Settings:
     always_on: bool = False  # keep listening without the wake phrase
     cue_mode: str = "tones"  # breathing cues: spoken, tones or silent
     daily_goal_minutes: int = 20
+    remember_microphone: bool = True  # keep the mic's average spectrum for the next start
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with these values (None means "not given", e.g. an unset CLI flag)."""
@@ -73,6 +74,7 @@ RULES: dict[str, _Rule] = {
     "always_on": _Rule(bool),
     "cue_mode": _Rule(str, choices=("spoken", "tones", "silent")),
     "daily_goal_minutes": _Rule(int, low=1, high=600),
+    "remember_microphone": _Rule(bool),
 }
 assert set(RULES) == {f.name for f in fields(Settings)}
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from voice_cecert.asr import cepstral_mean
 from voice_cecert.errors import UserError
 
 TEXT_MODE_NOTICE = "{reason} Typing instead: type a command and press Enter."
@@ -41,6 +42,22 @@ def make_recognizer(engine: str, model: str | None, settings: Any) -> Any:
         model_path=model or getattr(settings, "model_path", "") or None,
         trailing_silence=settings.trailing_silence,
     )
+
+
+def microphone_name(source: Any, settings: Any) -> str | None:
+    """The live microphone whose cepstral mean is kept between runs, or None (a WAV file, typed
+    text, or the `remember_microphone` setting off); see voice_cecert/asr/cepstral_mean.py."""
+    if source is None or not getattr(settings, "remember_microphone", True):
+        return None
+    return getattr(source, "device_name", None)
+
+
+def remember_quietly(recognizer: Any, microphone: str) -> None:
+    """Save the learned mean; a full disk or a read-only data folder only costs the hint."""
+    try:
+        cepstral_mean.remember(recognizer, microphone)
+    except (OSError, UserError) as exc:
+        print(f"voice-cecert: the microphone's settings were not saved ({exc})", file=sys.stderr)
 
 
 def open_journal(enabled: bool) -> tuple[Any, str | None]:
@@ -103,6 +120,9 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
     recognizer = None
     if not text_mode:
         recognizer = make_recognizer(options.engine or settings.engine, options.model, settings)
+    microphone = None if text_mode else microphone_name(source, settings)
+    if microphone is not None:
+        cepstral_mean.restore(recognizer, microphone)
 
     journal, journal_notice = open_journal(options.journal)
     session = build_session(
@@ -129,6 +149,8 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
             session.run_audio(source, recognizer, ptt, trace=sys.stderr if options.trace else None)
     finally:
         session.close()
+        if microphone is not None:
+            remember_quietly(recognizer, microphone)
         for part in (speaker, source):  # the WAV speaker writes its file; the mic stops
             if hasattr(part, "close"):
                 part.close()

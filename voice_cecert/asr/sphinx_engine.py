@@ -281,6 +281,28 @@ class SphinxRecognizer(EndpointedRecognizer):
         self._active: str | None = None
         self._lm_loaded = False
         self.use_filler = use_filler
+        self._model_key = f"pocketsphinx {hmm or 'bundled en-us'}"
+        self._heard = 0  # utterances decoded: the cepstral mean is only worth saving after some
+
+    # --- the cepstral mean, remembered between runs (see cepstral_mean.py) -----------------
+    def cepstral_mean_key(self) -> str:
+        return self._model_key
+
+    def cepstral_mean(self) -> tuple[float, ...] | None:
+        """The running mean the decoder has settled on, or None before it heard anything."""
+        if not self._heard:
+            return None
+        return tuple(float(v) for v in self.decoder.get_cmn(False).split(","))
+
+    def seed_cepstral_mean(self, values: Sequence[float]) -> None:
+        """Start both decoders (grammar and phone loop hear the same audio) from this mean."""
+        size = len(self.decoder.get_cmn(False).split(","))
+        if len(values) != size or not all(math.isfinite(v) for v in values):
+            raise ValueError(f"a cepstral mean for this model has {size} finite values")
+        text = ",".join(f"{v:.5f}" for v in values)
+        self.decoder.set_cmn(text)
+        if self._phones is not None:
+            self._phones.set_cmn(text)
 
     # --- vocabulary and grammars -----------------------------------------------------------
     def missing_words(self, phrases: Sequence[str]) -> tuple[str, ...]:
@@ -356,6 +378,7 @@ class SphinxRecognizer(EndpointedRecognizer):
 
     def _finish(self, speech: SpeechSpan) -> tuple[str, float]:
         self.decoder.end_utt()
+        self._heard += 1
         self._checked = self._phones_running
         self._stop_phones()
         hyp = self.decoder.hyp()

@@ -12,11 +12,13 @@ import json
 import sys
 from collections.abc import Iterable
 
+from voice_cecert.asr import cepstral_mean
 from voice_cecert.asr.select import ENGINES, recognizer_from_settings
 from voice_cecert.config import load_settings
 from voice_cecert.errors import UserError
 from voice_cecert.intents.loader import load_intents
 from voice_cecert.intents.matcher import Matcher
+from voice_cecert.launch import microphone_name, remember_quietly
 from voice_cecert.pipeline import SpeechToIntent, UtteranceResult
 
 ORDER = 30
@@ -64,9 +66,8 @@ def _listen(args: argparse.Namespace) -> int:
     intents = load_intents(args.intents)
     allowed = _allowed(args.only, intents.resolve)
     blocks = _source(args)
-    recognizer = recognizer_from_settings(
-        load_settings(), engine=args.engine, model_path=args.model
-    )
+    settings = load_settings()
+    recognizer = recognizer_from_settings(settings, engine=args.engine, model_path=args.model)
     pipeline = SpeechToIntent(
         recognizer,
         Matcher(intents),
@@ -75,10 +76,17 @@ def _listen(args: argparse.Namespace) -> int:
         filler=True if args.filler else None,
     )
     once = not (args.wav or args.stdin or args.continuous)
-    for result in pipeline.run(blocks):
-        print(_render(result, args.json), flush=True)
-        if once:
-            break
+    microphone = microphone_name(blocks, settings)
+    if microphone is not None:
+        cepstral_mean.restore(recognizer, microphone)
+    try:
+        for result in pipeline.run(blocks):
+            print(_render(result, args.json), flush=True)
+            if once:
+                break
+    finally:
+        if microphone is not None:
+            remember_quietly(recognizer, microphone)
     return 0
 
 
