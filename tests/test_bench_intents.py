@@ -104,3 +104,21 @@ def test_any_accepted_intent_on_out_of_domain_speech_is_a_false_acceptance():
     ood = _item(kind="ood", intent=None)
     assert bench.judge(ood, [_event(None)])[0] is False
     assert bench.judge(ood, [_event("stop", flushed=True)])[0] is True
+
+
+def test_the_earlier_session_is_everyday_talk_in_no_data_set():
+    """--sessions returning learns each voice's cepstral mean from these sentences: they must
+    hold no test audio and no command, or the remembered mean would carry the answers."""
+    from voice_cecert.intents.matcher import Matcher
+
+    texts: set[str] = set()
+    for commands, ood in [
+        (bench.COMMANDS, bench.OOD),
+        (bench.DATA / "commands_blind.yaml", bench.DATA / "ood_blind.yaml"),
+    ]:
+        texts |= {t.lower() for t, _, _ in bench.load_commands(commands)}
+        texts |= {t.lower() for t, _ in bench.load_ood(ood)}
+    matcher = Matcher()
+    for sentence in bench.EARLIER_SESSION:
+        assert sentence.lower() not in texts
+        assert matcher.match(sentence, None) is None
