@@ -140,7 +140,7 @@ def _utterance(conditioner: Conditioner, samples: np.ndarray, preroll: float = 0
 def test_steady_noise_is_suppressed_and_the_speech_kept():
     clean = synth.session(["start a breathing break"], lead=0.5, tail=0.6)
     noisy = synth.mix_noise(clean, 10, seed=3, kind="white")
-    conditioner = Conditioner(floor_db=None)
+    conditioner = Conditioner(floor_db=None, rnnoise=False)  # RNNoise: tests/asr/test_denoise.py
     out = _utterance(conditioner, noisy)
     assert conditioner.denoiser is not None and conditioner.denoiser.active()
     delay = Denoiser.FRAME
@@ -159,16 +159,17 @@ def test_silence_and_unsteady_noise_are_passed_through(kind: str):
     clean = synth.session(["start a breathing break"], lead=0.5, tail=0.6)
     assert np.array_equal(_utterance(Conditioner(floor_db=None), clean), clean)
     noisy = synth.mix_noise(clean, 10, seed=3, kind=kind)
-    conditioner = Conditioner(floor_db=None)
+    conditioner = Conditioner(floor_db=None, rnnoise=False)
     assert np.array_equal(_utterance(conditioner, noisy), noisy)
     assert conditioner.denoiser is not None and not conditioner.denoiser.steady
-    assert np.array_equal(_utterance(Conditioner(floor_db=None, denoise=False), noisy), noisy)
+    plain = Conditioner(floor_db=None, denoise=False, rnnoise=False)
+    assert np.array_equal(_utterance(plain, noisy), noisy)
 
 
 def test_the_noise_is_learned_afresh_for_each_utterance():
     """A noise that changed between utterances is not suppressed with the old spectrum."""
     clean = synth.session(["start a breathing break"], lead=0.5, tail=0.6)
-    conditioner = Conditioner(floor_db=None)
+    conditioner = Conditioner(floor_db=None, rnnoise=False)
     _utterance(conditioner, synth.mix_noise(clean, 10, seed=3, kind="white"))
     assert conditioner.denoiser is not None and conditioner.denoiser.active()
     babble = synth.mix_noise(clean, 10, seed=3, kind="babble")

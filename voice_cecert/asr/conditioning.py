@@ -35,6 +35,19 @@ took correct transcripts from 45 to 49 (44 without conditioning).
   pre-roll is silent (digital silence, a quiet room) or whose noise is not steady (babble) is
   passed through untouched. `Denoiser` says what it did
   for accuracy.
+- Hiss and other broadband noise, steady or not: RNNoise (`denoise.py`), a small trained
+  suppressor, cleans the utterance instead of the Wiener gain when `denoise.suits` finds it
+  fits the pre-roll's noise (within 25 dB of the speech, not talk, not a low rumble). On the
+  speech-to-intent development items (359 commands, flite and espeak-ng voices, noise kinds in
+  rotation) it took acceptance at 10 dB SNR from 185 to 220 (pink 37 -> 65 of 90, white
+  43 -> 51 of 89) and at 5 dB from 130 to 170 (pink 26 -> 44, white 12 -> 28); clean results
+  were unchanged item for item. The Wiener gain after RNNoise added nothing (221 against 226 at
+  10 dB, 169 against 172 at 5 dB, in a first version). Run on the whole stream instead, in
+  front of the endpointer, RNNoise also decided where utterances end, and held babble-noise
+  utterances open (babble 27 -> 2 of 90 at 10 dB).
+  The cleaned audio is 20 ms late and the last 75 ms of an utterance (in the decode tail, past
+  the speech) are not handed over; the endpointer hears the audio as it comes, so answers do
+  not wait.
 
 Everything works per block with state, so it runs on live audio; `reset()` restarts the noise
 generator so the same input always gives the same output.
@@ -43,6 +56,8 @@ generator so the same input always gives the same output.
 from __future__ import annotations
 
 import numpy as np
+
+from voice_cecert.asr.denoise import RNNoiseFilter, suits
 
 # Mean speech level we aim for (RMS over speech frames, int16 units): about -22 dBFS.
 TARGET_LEVEL = 2500.0
@@ -53,6 +68,7 @@ _SMOOTHING = 1 / 100  # speech power is averaged over roughly the last 3 s of sp
 MIN_EVIDENCE = 0.5  # seconds of speech heard before the level estimate is trusted
 _SEED = 20170
 DENOISE = True
+RNNOISE = True
 
 
 class Denoiser:
@@ -167,6 +183,7 @@ class Conditioner:
         floor_db: float | None = FLOOR_DB,
         seed: int = _SEED,
         denoise: bool = DENOISE,
+        rnnoise: bool = RNNOISE,
     ) -> None:
         self.target_level = target_level
         self.max_gain = max_gain
@@ -178,6 +195,8 @@ class Conditioner:
         self._gain = 1.0
         self._reference = target_level  # speech level the floor is set against, per utterance
         self.denoiser = Denoiser() if denoise else None
+        self.rnnoise = RNNoiseFilter() if rnnoise else None
+        self.rnnoise_on = False  # RNNoise cleans the current utterance (`suits` said so)
         self._utterance_start = False
         self.reset()
 
@@ -195,6 +214,7 @@ class Conditioner:
         self._utterance_start = True
         if self.denoiser is not None:
             self.denoiser.start()
+        self.rnnoise_on = False
 
     @property
     def gain(self) -> float:
@@ -229,7 +249,9 @@ class Conditioner:
             return audio
         if self._gain != 1.0:
             samples *= self._gain
-        if self.denoiser is not None:
+        if self.rnnoise is not None:
+            samples = self._rnnoise(samples)
+        if self.denoiser is not None and not self.rnnoise_on:  # Wiener after it gained nothing
             if self._utterance_start:  # the pre-roll comes first
                 self.denoiser.learn(samples.astype(np.float64), self._gain)
             if self.denoiser.active():
@@ -238,6 +260,16 @@ class Conditioner:
         if self.floor_ratio is not None:
             self._add_floor(samples, self.floor_ratio * self._reference)
         return np.clip(np.rint(samples), -32768, 32767).astype("<i2").tobytes()
+
+    def _rnnoise(self, samples: np.ndarray) -> np.ndarray:
+        """RNNoise where `suits` found it helps, chosen from the pre-roll (the first call)."""
+        assert self.rnnoise is not None
+        if self._utterance_start:
+            self.rnnoise.reset()
+            cleaned = self.rnnoise.process(samples)
+            self.rnnoise_on = suits(samples, self.rnnoise.probabilities, self._reference)
+            return cleaned if self.rnnoise_on else samples
+        return self.rnnoise.process(samples) if self.rnnoise_on else samples
 
     def _add_floor(self, samples: np.ndarray, floor: float) -> None:
         """Top up each 10 ms stretch to `floor` RMS (power-complementary), in place."""
