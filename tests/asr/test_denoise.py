@@ -62,6 +62,21 @@ def test_block_by_block_equals_all_at_once():
     assert np.array_equal(again.process(noisy), whole)
 
 
+def test_reset_forgets_the_noise_heard_before():
+    noisy = synth.mix_noise(_clean(), 10, seed=3, kind="pink")
+    pre_roll = noisy[:4800]
+    fresh = RNNoiseFilter().process(pre_roll)
+    denoiser = RNNoiseFilter()
+    denoiser.process(noisy[-16000:])
+    denoiser.reset()
+    assert np.array_equal(denoiser.process(pre_roll), fresh)
+    assert len(fresh) == len(pre_roll) - DELAY
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+
 def _pre_roll(kind: str) -> tuple[np.ndarray, list[float]]:
     noisy = synth.mix_noise(_clean(), 10, seed=3, kind=kind)[:4800]
     denoiser = RNNoiseFilter()
