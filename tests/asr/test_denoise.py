@@ -143,3 +143,25 @@ def test_commands_in_loud_hiss_are_heard_with_rnnoise_where_the_plain_path_loses
         assert used
         cleaned += heard == [text]
     assert cleaned >= 3 and plain <= 1, (cleaned, plain)  # measured: 4 and 0
+
+
+def test_without_an_rnnoise_build_the_wiener_gain_serves(monkeypatch):
+    """macOS has no pyrnnoise wheel: the app must still start, and condition as with RNNoise
+    turned off, rather than fail."""
+    import importlib.util
+
+    from voice_cecert.asr import conditioning, denoise
+
+    monkeypatch.setattr(denoise, "_lib", None)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert not denoise.available()
+    without = conditioning.Conditioner(floor_db=None)
+    assert without.rnnoise is None
+    clean = synth.session(["start a breathing break"], lead=0.5, tail=0.6)
+    noisy = synth.mix_noise(clean, 5, seed=3, kind="white")
+    pcm = synth.to_bytes(noisy)
+    off = conditioning.Conditioner(floor_db=None, rnnoise=False)
+    for conditioner in (without, off):
+        conditioner.start_utterance()
+    assert without.process(pcm) == off.process(pcm)
+    assert without.process(pcm) != pcm  # the Wiener gain did work on it

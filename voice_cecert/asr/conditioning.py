@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_cecert.asr.denoise import RNNoiseFilter, suits
+from voice_cecert.asr.denoise import RNNoiseFilter, available, suits
 
 # Mean speech level we aim for (RMS over speech frames, int16 units): about -22 dBFS.
 TARGET_LEVEL = 2500.0
@@ -195,7 +195,8 @@ class Conditioner:
         self._gain = 1.0
         self._reference = target_level  # speech level the floor is set against, per utterance
         self.denoiser = Denoiser() if denoise else None
-        self.rnnoise = RNNoiseFilter() if rnnoise else None
+        # without a usable RNNoise build (macOS has no pyrnnoise wheel) the Wiener gain serves
+        self.rnnoise = RNNoiseFilter() if rnnoise and available() else None
         self.rnnoise_on = False  # RNNoise cleans the current utterance (`suits` said so)
         self._utterance_start = False
         self.reset()

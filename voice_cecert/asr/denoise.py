@@ -31,7 +31,20 @@ QUALITY = "HQ"
 DELAY = 1200  # 16 kHz samples: more than the resamplers and the 10 ms framing ever hold back
 LAG = 320  # RNNoise's own delay (two 10 ms frames at 48 kHz), in 16 kHz samples
 
+# The pyrnnoise wheels ship Linux (x86_64, aarch64) and Windows builds, none for macOS; there
+# the conditioner keeps to the Wiener gain (`available`).
+LIBRARY_NAMES = ("librnnoise.so", "rnnoise.dll", "librnnoise.dylib")
+
 _lib: ctypes.CDLL | None = None
+
+
+def available() -> bool:
+    """Whether RNNoise can run here; the conditioner falls back to the Wiener gain if not."""
+    try:
+        _library()
+    except (UserError, OSError):
+        return False
+    return True
 
 
 def _library() -> ctypes.CDLL:
@@ -40,9 +53,11 @@ def _library() -> ctypes.CDLL:
         spec = importlib.util.find_spec("pyrnnoise")
         if spec is None or not spec.submodule_search_locations:
             raise UserError("noise suppression needs the pyrnnoise package: pip install pyrnnoise")
-        path = Path(next(iter(spec.submodule_search_locations))) / "librnnoise.so"
-        if not path.exists():
-            raise UserError(f"pyrnnoise is installed without its library: {path} is missing")
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        found = [folder / name for name in LIBRARY_NAMES if (folder / name).exists()]
+        if not found:
+            raise UserError(f"pyrnnoise is installed without its library ({folder})")
+        path = found[0]
         lib = ctypes.CDLL(str(path))
         lib.rnnoise_create.argtypes = [ctypes.c_void_p]
         lib.rnnoise_create.restype = ctypes.c_void_p
