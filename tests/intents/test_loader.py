@@ -146,6 +146,18 @@ def test_a_custom_domain_loads(tmp_path):
             "intents:\n  go:\n    data:\n      - sentences: ['" + "[a|b|c] " * 12 + "go']\n",
             "more than",
         ),
+        (
+            "fuzzy_needs:\n  come: [x]\nintents:\n  go:\n    data:\n      - sentences: [go]\n",
+            "'fuzzy_needs' names unknown intent 'come'",
+        ),
+        (
+            "fuzzy_needs:\n  go: x\nintents:\n  go:\n    data:\n      - sentences: [go]\n",
+            "must be a list of words",
+        ),
+        (
+            "fuzzy_needs:\n  go: [off]\nintents:\n  go:\n    data:\n      - sentences: [go]\n",
+            "quote on/off/yes/no",
+        ),
     ],
 )
 def test_bad_file_is_one_line_naming_file_and_problem(tmp_path, text, problem):

@@ -213,6 +213,48 @@ def test_ordinary_requests_for_help_or_company_are_not_crisis(matcher):
     assert got is not None and got.name == "teaming"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [  # shaped like crisis statements ("I have no reason to live"), with none of their words
+        "I have no reason to complain",
+        "I've been thinking about dinner",
+        "I'm going to call my mom",
+        "I wish I was on vacation",
+        "I can't go on vacation this year",
+        "I have nothing to wear",
+    ],
+)
+def test_everyday_talk_shaped_like_a_crisis_statement_is_not_one(matcher, text):
+    got = matcher.match(text)
+    assert got is None or got.name != "crisis", (text, got)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "honestly I just want to die",
+        "I feel like I might hurt myself",
+        "some days I just want to die",
+    ],
+)
+def test_crisis_paraphrases_with_crisis_words_still_match_fuzzily(matcher, text):
+    got = matcher.match(text, allowed=["controls"])
+    assert got is not None and got.name == "crisis" and not got.exact, (text, got)
+
+
+def test_fuzzy_needs_applies_to_fuzzy_matches_only(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(
+        "fuzzy_needs:\n  alarm: [fire]\nintents:\n"
+        "  alarm:\n    data:\n      - sentences: ['there is a fire', 'sound the alarm now']\n"
+    )
+    small = Matcher(load_intents(path))
+    assert small.match("sound the alarm now").exact  # a template: no word needed
+    assert small.match("sound the alarm right now") is None  # fuzzy, no "fire"
+    got = small.match("there is a big fire")
+    assert got is not None and got.name == "alarm" and not got.exact
+
+
 def test_fuzzy_match_never_invents_a_slot_value(matcher):
     """ "seventeen" is not a template number; a near miss must not become "seven"."""
     got = matcher.match("maybe around seventeen or so", allowed=["answers"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ DEFAULT_INTENTS = Path(__file__).with_name("cecert.yaml")
 # that blows up (long permutations, many optionals) should be rewritten, not silently used.
 MAX_SENTENCES = 20_000
 
-_OWN_KEYS = ("groups", "always", "filler", "filler_for")
+_OWN_KEYS = ("groups", "always", "filler", "filler_for", "fuzzy_needs")
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +48,7 @@ class IntentSet:
     filler: tuple[str, ...]
     sentences: tuple[tuple[str, str], ...]
     filler_for: frozenset[str] = frozenset()
+    fuzzy_needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def routines(self) -> frozenset[str]:
@@ -112,6 +113,7 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
     if data.get("filler_for") is not None:
         members = _name_list(data["filler_for"], "filler_for", (*names, *groups), fail)
         filler_for = frozenset().union(*(groups.get(m, {m}) for m in members))
+    fuzzy_needs = _fuzzy_needs(data.get("fuzzy_needs") or {}, names, fail)
     hassil_dict = {k: v for k, v in data.items() if k not in _OWN_KEYS}
     try:
         hassil_intents = Intents.from_dict(hassil_dict)
@@ -131,6 +133,7 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
         filler=filler,
         sentences=sentences,
         filler_for=filler_for,
+        fuzzy_needs=fuzzy_needs,
     )
 
 
@@ -170,6 +173,23 @@ def _groups(value: Any, names: tuple[str, ...], fail: Any) -> dict[str, frozense
             raise fail(f"group {group!r} has the same name as an intent")
         groups[str(group)] = _name_list(members, f"groups.{group}", names, fail)
     return groups
+
+
+def _fuzzy_needs(value: Any, names: tuple[str, ...], fail: Any) -> dict[str, frozenset[str]]:
+    if not isinstance(value, dict):
+        raise fail("'fuzzy_needs' must map intent names to lists of words")
+    needs: dict[str, frozenset[str]] = {}
+    for name, words in value.items():
+        if name not in names:
+            raise fail(f"'fuzzy_needs' names unknown intent {name!r}")
+        if isinstance(words, list) and any(isinstance(w, bool) for w in words):
+            raise fail(
+                f"'fuzzy_needs' for {name!r}: quote on/off/yes/no (YAML reads them as true/false)"
+            )
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+            raise fail(f"'fuzzy_needs' for {name!r} must be a list of words")
+        needs[str(name)] = frozenset(w for word in words for w in normalize(word).split())
+    return needs
 
 
 def _filler(value: Any, fail: Any) -> tuple[str, ...]:

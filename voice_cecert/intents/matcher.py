@@ -172,6 +172,9 @@ class Matcher:
         for i, (score, cand) in enumerate(order):
             if score < self.threshold:
                 return None
+            needs = self.intents.fuzzy_needs.get(cand.name)
+            if needs is not None and needs.isdisjoint(words):
+                continue  # near a crisis phrase in form, with none of its words
             slots = self._slots_heard(cand, heard)
             if slots is None:
                 continue
