@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pocketsphinx
 
-from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+from voice_cecert.asr.sphinx_engine import SphinxRecognizer, add_extra_words
 from voice_cecert.dialogue import ANSWER_INTENTS, IDLE_COMMANDS, ROUTINE_CONTROLS
 from voice_cecert.intents import grammar as grammar_module
 from voice_cecert.intents.grammar import build_grammar
@@ -62,6 +62,7 @@ def main() -> None:
         engine.set_grammar(grammar)
         fsg = time.perf_counter() - began
         decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+        add_extra_words(decoder)  # as the engine does: templates use words like "mindfulness"
         began = time.perf_counter()
         decoder.add_jsgf_string("g", grammar.jsgf)
         jsgf = time.perf_counter() - began
