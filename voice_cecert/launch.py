@@ -56,7 +56,7 @@ def remember_quietly(recognizer: Any, microphone: str) -> None:
     """Save the learned mean; a full disk or a read-only data folder only costs the hint."""
     try:
         cepstral_mean.remember(recognizer, microphone)
-    except (OSError, UserError) as exc:
+    except (OSError, UserError, ValueError) as exc:  # ValueError: a mean that is not finite
         print(f"voice-cecert: the microphone's settings were not saved ({exc})", file=sys.stderr)
 
 
