@@ -23,6 +23,8 @@ def test_doctor_on_this_machine_warns_about_devices_and_still_runs(capfd):
     assert lines["vosk model"].startswith("vosk model: warning: none found")
     assert lines["settings"].startswith("settings: ok")
     assert lines["data folder"].endswith("private)")
+    assert lines["noise suppression"].startswith("noise suppression: ok (RNNoise")
+    assert lines["microphone memory"] == "microphone memory: ok (nothing remembered yet)"
     assert summary == "The assistant can run, with 3 warning(s)."
     assert err == ""
     assert all("\x1b" not in line for line in lines.values())
@@ -69,3 +71,16 @@ def test_doctor_warns_about_a_settings_file_others_can_read(capfd):
     assert lines["settings"] == (
         f"settings: warning: {path} is readable by others (644) -> fix: chmod 600 {path}"
     )
+
+
+def test_doctor_says_what_is_remembered_of_the_microphone(capfd):
+    from voice_cecert.asr import cepstral_mean
+
+    cepstral_mean.save("pocketsphinx bundled en-us | USB headset", [50.0] * 13)
+    _, lines, _, _ = doctor(capfd)
+    assert "average spectrum of 1 microphone(s)" in lines["microphone memory"]
+    assert "remember_microphone false" in lines["microphone memory"]
+    assert main(["config", "set", "remember_microphone", "false"]) == 0
+    capfd.readouterr()
+    _, lines, _, _ = doctor(capfd)
+    assert lines["microphone memory"].endswith("ok (off: remember_microphone is false)")

@@ -67,6 +67,11 @@ def _read(path: Path) -> dict[str, list[float]]:
     return {k: list(v) for k, v in data.items() if isinstance(k, str) and _valid(v)}
 
 
+def count(path: Path | None = None) -> int:
+    """How many microphones (per speech model) have a mean saved."""
+    return len(_read(path or default_path()))
+
+
 def load(key: str, path: Path | None = None) -> tuple[float, ...] | None:
     return _valid(_read(path or default_path()).get(key))
 

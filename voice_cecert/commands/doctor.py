@@ -190,6 +190,38 @@ def check_vosk(settings: config.Settings | None) -> Check:
     return Check("vosk model", "ok", f"{path} loads")
 
 
+def check_noise_suppression() -> Check:
+    from voice_cecert.asr import denoise
+
+    if denoise.available():
+        return Check("noise suppression", "ok", "RNNoise for hiss-like noise, Wiener for the rest")
+    return Check(
+        "noise suppression",
+        "warning",
+        "RNNoise is not available, only the lighter Wiener filter cleans noise",
+        "pip install pyrnnoise (there is no macOS build)",
+    )
+
+
+def check_microphone_memory(settings: config.Settings | None) -> Check:
+    """What the app keeps of the microphone between runs (asr/cepstral_mean.py), so a user who
+    cares can hear it and knows how to stop it."""
+    from voice_cecert.asr import cepstral_mean
+
+    if settings is not None and not settings.remember_microphone:
+        return Check("microphone memory", "ok", "off: remember_microphone is false")
+    path = cepstral_mean.default_path()
+    count = cepstral_mean.count(path)
+    if not count:
+        return Check("microphone memory", "ok", "nothing remembered yet")
+    return Check(
+        "microphone memory",
+        "ok",
+        f"average spectrum of {count} microphone(s) in {path}; "
+        "voice-cecert config set remember_microphone false turns it off",
+    )
+
+
 def run_checks() -> list[Check]:
     settings_check, settings = check_settings()
     checks = [settings_check, check_data_dir(), check_microphone(), check_speaker()]
@@ -207,6 +239,7 @@ def run_checks() -> list[Check]:
                 "fix the lines above, or voice-cecert config set engine auto",
             )
         )
+    checks += [check_noise_suppression(), check_microphone_memory(settings)]
     return checks
 
 
