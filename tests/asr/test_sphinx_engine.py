@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -212,10 +211,8 @@ def test_switching_back_to_a_grammar_reuses_the_compiled_search(recognizer):
     recognizer.set_grammar(COMMANDS)
     recognizer.set_grammar(["yes", "no"])
     searches = dict(recognizer._searches)
-    began = time.perf_counter()
     recognizer.set_grammar(COMMANDS)
-    assert time.perf_counter() - began < 0.005
-    assert dict(recognizer._searches) == searches
+    assert dict(recognizer._searches) == searches  # the same search: nothing compiled again
     heard = transcribe(recognizer, blocks_from_array(synth.session(["go back"])))
     assert [t.text for t in heard] == ["go back"]  # not in the yes/no grammar
 
