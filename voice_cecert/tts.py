@@ -169,7 +169,14 @@ def synthesize(text: str, rate_wpm: int = 165, voice: str = "") -> Synthesis:
     rate_wpm = int(min(MAX_RATE_WPM, max(MIN_RATE_WPM, rate_wpm)))
     if not text.strip():
         return Synthesis(np.zeros(0, dtype=np.float32), 22050)
-    return _run(_synthesize, text, rate_wpm, voice)
+    result = _run(_synthesize, text, rate_wpm, voice)
+    if len(result.samples) == 0 and any(c.isalnum() for c in text):
+        # pyttsx3 2.99's espeak driver writes the file when espeak reports the end of the
+        # message, before it appends the samples of that same callback: when espeak hands a
+        # short line over in one callback (seen once, under load: the doctor's "ready"), the
+        # file is empty. The line is synthesised again once.
+        result = _run(_synthesize, text, rate_wpm, voice)
+    return result
 
 
 def ensure_engine() -> None:
