@@ -29,32 +29,12 @@ import bench_intents as bench  # noqa: E402
 
 from voice_cecert import synth  # noqa: E402
 from voice_cecert.asr import cepstral_mean  # noqa: E402
-from voice_cecert.audio import BLOCK_BYTES  # noqa: E402
 
 
 def decode(stack: bench.Stack, item: bench.Item) -> bool:
-    """Feed one rendering and judge it as scripts/bench_intents.py does."""
-    pcm = synth.to_bytes(synth.read_wav(item.wav))
-    pcm += b"\0" * (-len(pcm) % BLOCK_BYTES)
-    stack.reset()
-    events = []
-    for k in range(0, len(pcm), BLOCK_BYTES):
-        if (got := stack.feed(pcm[k : k + BLOCK_BYTES])) is not None:
-            events.append((got, False))
-    if (got := stack.flush()) is not None:
-        events.append((got, True))
-    rows = [
-        {
-            "text": t.text,
-            "intent": i.name if i else None,
-            "slots": dict(i.slots) if i else None,
-            "flushed": flushed,
-            "routine": None,
-            "score": None,
-        }
-        for (t, i, _), flushed in events
-    ]
-    return bench.judge(item, rows)[0]
+    """Feed one rendering and judge it, both as scripts/bench_intents.py does."""
+    row = bench.decode(stack, item, synth.read_wav(item.wav))
+    return bench.judge(item, row["events"])[0]
 
 
 def learn(items: list[bench.Item], sets: dict[str, frozenset[str]], store: Path) -> None:
