@@ -44,22 +44,6 @@ def make_recognizer(engine: str, model: str | None, settings: Any) -> Any:
     )
 
 
-def microphone_name(source: Any, settings: Any) -> str | None:
-    """The live microphone whose cepstral mean is kept between runs, or None (a WAV file, typed
-    text, or the `remember_microphone` setting off); see voice_cecert/asr/cepstral_mean.py."""
-    if source is None or not getattr(settings, "remember_microphone", True):
-        return None
-    return getattr(source, "device_name", None)
-
-
-def remember_quietly(recognizer: Any, microphone: str) -> None:
-    """Save the learned mean; a full disk or a read-only data folder only costs the hint."""
-    try:
-        cepstral_mean.remember(recognizer, microphone)
-    except (OSError, UserError, ValueError) as exc:  # ValueError: a mean that is not finite
-        print(f"voice-cecert: the microphone's settings were not saved ({exc})", file=sys.stderr)
-
-
 def open_journal(enabled: bool) -> tuple[Any, str | None]:
     """The practice log, or None and a line saying why practice will not be logged."""
     if not enabled:
@@ -120,9 +104,6 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
     recognizer = None
     if not text_mode:
         recognizer = make_recognizer(options.engine or settings.engine, options.model, settings)
-    microphone = None if text_mode else microphone_name(source, settings)
-    if microphone is not None:
-        cepstral_mean.restore(recognizer, microphone)
 
     journal, journal_notice = open_journal(options.journal)
     session = build_session(
@@ -138,20 +119,21 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
         session.dialogue.say(TEXT_MODE_NOTICE.format(reason=notice))
     if journal_notice is not None:
         session.dialogue.say(journal_notice)
-    try:
-        if text_mode:
-            session.run_text(stdin)
-        else:
-            ptt = None
-            if options.push_to_talk:
-                ptt = PushToTalk()
-                stdin_presses(ptt, stdin)
-            session.run_audio(source, recognizer, ptt, trace=sys.stderr if options.trace else None)
-    finally:
-        session.close()
-        if microphone is not None:
-            remember_quietly(recognizer, microphone)
-        for part in (speaker, source):  # the WAV speaker writes its file; the mic stops
-            if hasattr(part, "close"):
-                part.close()
+    live = None if text_mode else source
+    with cepstral_mean.kept_for(recognizer, live, settings.remember_microphone):
+        try:
+            if text_mode:
+                session.run_text(stdin)
+            else:
+                ptt = None
+                if options.push_to_talk:
+                    ptt = PushToTalk()
+                    stdin_presses(ptt, stdin)
+                trace = sys.stderr if options.trace else None
+                session.run_audio(source, recognizer, ptt, trace=trace)
+        finally:
+            session.close()
+            for part in (speaker, source):  # the WAV speaker writes its file; the mic stops
+                if hasattr(part, "close"):
+                    part.close()
     return 0

@@ -196,3 +196,20 @@ def test_the_assistant_on_the_microphone_remembers(monkeypatch, tmp_path):
     )
     assert launch.run_assistant(options, stdin=io.StringIO(""), stdout=io.StringIO()) == 0
     assert list(saved(home)) == ["pocketsphinx bundled en-us | Test USB headset"]
+
+
+def test_a_mean_that_cannot_be_saved_costs_one_line_not_the_session(monkeypatch, capsys):
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cepstral_mean, "save", full_disk)
+    from voice_cecert import audio
+
+    monkeypatch.setattr(audio, "MicSource", lambda: FakeMic(["start a breathing break"]))
+    assert main(["listen", "--continuous", "--json", "--engine", "pocketsphinx"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out.splitlines()[0])["intent"] == "breathing"
+    assert out.err.strip().splitlines() == [
+        "voice-cecert: the microphone's settings were not saved "
+        "([Errno 28] No space left on device)"
+    ]

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from voice_cecert import paths
+from voice_cecert.errors import UserError
 from voice_cecert.files import write_private_atomic
 
 FILE_NAME = "cepstral-mean.json"
@@ -116,3 +119,23 @@ def remember(recognizer: Any, microphone: str, path: Path | None = None) -> bool
         return False
     save(session_key(recognizer, microphone), values, path)
     return True
+
+
+@contextmanager
+def kept_for(recognizer: Any, source: Any, enabled: bool) -> Iterator[None]:
+    """Around a session: start from the mean saved for this live microphone, save what was
+    learned at the end. Nothing for a WAV file or stdin (no `device_name`), a recogniser
+    without a mean, or `enabled` False (the remember_microphone setting)."""
+    microphone = getattr(source, "device_name", None) if enabled else None
+    if microphone is not None:
+        restore(recognizer, microphone)
+    try:
+        yield
+    finally:
+        if microphone is not None:
+            try:
+                remember(recognizer, microphone)
+            except (OSError, UserError, ValueError) as exc:  # ValueError: a mean not finite
+                # a full disk or a read-only data folder only costs the hint
+                note = f"voice-cecert: the microphone's settings were not saved ({exc})"
+                print(note, file=sys.stderr)

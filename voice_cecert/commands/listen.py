@@ -18,7 +18,6 @@ from voice_cecert.config import load_settings
 from voice_cecert.errors import UserError
 from voice_cecert.intents.loader import load_intents
 from voice_cecert.intents.matcher import Matcher
-from voice_cecert.launch import microphone_name, remember_quietly
 from voice_cecert.pipeline import SpeechToIntent, UtteranceResult
 
 ORDER = 30
@@ -76,17 +75,11 @@ def _listen(args: argparse.Namespace) -> int:
         filler=True if args.filler else None,
     )
     once = not (args.wav or args.stdin or args.continuous)
-    microphone = microphone_name(blocks, settings)
-    if microphone is not None:
-        cepstral_mean.restore(recognizer, microphone)
-    try:
+    with cepstral_mean.kept_for(recognizer, blocks, settings.remember_microphone):
         for result in pipeline.run(blocks):
             print(_render(result, args.json), flush=True)
             if once:
                 break
-    finally:
-        if microphone is not None:
-            remember_quietly(recognizer, microphone)
     return 0
 
 
