@@ -33,8 +33,7 @@ took correct transcripts from 45 to 49 (44 without conditioning).
   utterance's pre-roll, which the endpointer hands over first and which its noise gate found
   to be non-speech, and each 32 ms frame's bins are pulled down by up to 20 dB. Audio whose
   pre-roll is silent (digital silence, a quiet room) or whose noise is not steady (babble) is
-  passed through untouched. `Denoiser` says what it did
-  for accuracy.
+  passed through untouched. `Denoiser` says what it did for accuracy.
 - Hiss and other broadband noise, steady or not: RNNoise (`denoise.py`), a small trained
   suppressor, cleans the utterance instead of the Wiener gain when `denoise.suits` finds it
   fits the pre-roll's noise (within 25 dB of the speech, not talk, not a low rumble). On the
@@ -57,7 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_cecert.asr.denoise import RNNoiseFilter, available, suits
+from voice_cecert.asr.denoise import RNNoiseFilter, audible_noise, available, suits
 
 # Mean speech level we aim for (RMS over speech frames, int16 units): about -22 dBFS.
 TARGET_LEVEL = 2500.0
@@ -271,6 +270,8 @@ class Conditioner:
             # from 627 to 653 of 960, but the development items (the noise changes from one
             # to the next) from 220 to 210 at 10 dB SNR and 170 to 147 at 5 dB.
             self.rnnoise.reset()
+            if not audible_noise(samples, self._reference):  # a quiet room: RNNoise not run
+                return samples
             cleaned = self.rnnoise.process(samples)
             self.rnnoise_on = suits(samples, self.rnnoise.probabilities, self._reference)
             return cleaned if self.rnnoise_on else samples

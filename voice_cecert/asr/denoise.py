@@ -156,16 +156,27 @@ QUIET_DB = -25.0
 NOISE_SECONDS = 0.25
 
 
-def suits(pre_roll: np.ndarray, probabilities: list[float], speech_level: float) -> bool:
-    """Whether RNNoise should clean an utterance, from its pre-roll (before cleaning), RNNoise's
-    speech probabilities over it and the speech level (RMS) the audio is expected at."""
-    samples = np.asarray(pre_roll, dtype=np.float64)[: round(NOISE_SECONDS * RATE)]
+def _noise_stretch(pre_roll: np.ndarray) -> np.ndarray:
+    return np.asarray(pre_roll, dtype=np.float64)[: round(NOISE_SECONDS * RATE)]
+
+
+def audible_noise(pre_roll: np.ndarray, speech_level: float) -> bool:
+    """The first, cheap half of `suits`: is there a pre-roll long enough, with noise within
+    `QUIET_DB` of the speech level? Without it RNNoise need not even run (a quiet room)."""
+    samples = _noise_stretch(pre_roll)
     if len(samples) < 2 * DELAY:
         return False
     frames = samples[: len(samples) - len(samples) % 160].reshape(-1, 160)
     noise = float(np.median(np.sqrt(np.mean(frames * frames, axis=1))))
-    if noise < speech_level * 10 ** (QUIET_DB / 20):
+    return noise >= speech_level * 10 ** (QUIET_DB / 20)
+
+
+def suits(pre_roll: np.ndarray, probabilities: list[float], speech_level: float) -> bool:
+    """Whether RNNoise should clean an utterance, from its pre-roll (before cleaning), RNNoise's
+    speech probabilities over it and the speech level (RMS) the audio is expected at."""
+    if not audible_noise(pre_roll, speech_level):
         return False
+    samples = _noise_stretch(pre_roll)
     settled = probabilities[5:]  # its first frames, before it has heard anything, say little
     if settled and float(np.mean(settled)) > SPEECHLIKE:
         return False
