@@ -292,11 +292,14 @@ class SphinxRecognizer(EndpointedRecognizer):
         """The running mean the decoder has settled on, or None before it heard anything."""
         if not self._heard:
             return None
+        return self._current_mean()
+
+    def _current_mean(self) -> tuple[float, ...]:
         return tuple(float(v) for v in self.decoder.get_cmn(False).split(","))
 
     def seed_cepstral_mean(self, values: Sequence[float]) -> None:
         """Start both decoders (grammar and phone loop hear the same audio) from this mean."""
-        size = len(self.decoder.get_cmn(False).split(","))
+        size = len(self._current_mean())
         if len(values) != size or not all(math.isfinite(v) for v in values):
             raise ValueError(f"a cepstral mean for this model has {size} finite values")
         text = ",".join(f"{v:.5f}" for v in values)

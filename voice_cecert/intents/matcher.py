@@ -174,7 +174,7 @@ class Matcher:
                 return None
             needs = self.intents.fuzzy_needs.get(cand.name)
             if needs is not None and needs.isdisjoint(words):
-                continue  # near a crisis phrase in form, with none of its words
+                continue  # shaped like one of its phrases, with none of its needed words
             slots = self._slots_heard(cand, heard)
             if slots is None:
                 continue
