@@ -438,3 +438,24 @@ def test_an_implausible_crisis_phrase_gets_no_safety_answer(s):
     assert far in s.d.msg.data["reprompt"]
     near = s.hear("i want to kill myself", strict=True, verified=False)
     assert "Thank you for telling me" in near
+
+
+def test_a_second_reading_is_tried_when_the_phrase_means_nothing(s):
+    """Transcript.second: the recogniser's free-text reading of an unverified phrase. Loose
+    matches of a routine are confirmed first, like any fuzzy match."""
+    said = s.hear(
+        "i want a silent moment",
+        strict=True,
+        verified=False,
+        second="i need a client present moment practice with my client here",
+        second_confidence=0.7,
+    )
+    assert s.host.calls == []  # asked first, not started
+    assert "mindful moment" in said.lower()
+    s.hear("yes")
+    assert s.host.calls and s.host.calls[-1][:2] == ("start", "mindful-moment")
+
+
+def test_without_a_second_reading_an_unverified_phrase_is_not_understood(s):
+    said = s.hear("i want a silent moment", strict=True, verified=False)
+    assert said in s.d.msg.data["reprompt"] and s.host.calls == []

@@ -192,3 +192,40 @@ def test_one_word_numbers_heard_right_are_not_rejected_and_chatter_still_is(matc
     for text in ["can you send the report to my supervisor", "is the conference room free"]:
         results = _alone(pipeline, text)
         assert all(r.intent is None for r in results), (text, [r.transcript for r in results])
+
+
+# Loose talk no template holds (from scripts/bench_data/commands_loose.yaml): the grammar pass
+# forces it onto a phrase that fails the phone-loop check; the second pass reads it as free
+# text close enough to the words said for the matcher's fuzzy pass.
+LOOSE_TALK = [
+    ("I want to jot down what to bring to supervision", "supervision-prep"),
+    ("this case feels impossible help me see it as a challenge", "skill-challenge"),
+    ("I need a quiet present moment practice with my client here", "mindful-moment"),
+]
+
+
+def test_loose_talk_is_understood_from_the_second_reading(matcher):
+    pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher)
+    for text, want in LOOSE_TALK:
+        (result,) = _alone(pipeline, text)
+        assert result.intent is not None and result.intent.name == want, (text, result)
+        record = result.to_json()
+        assert record["intent"] == want and record["routine"] == want
+        assert record["verified"] and not result.transcript.grammar  # the reading it came from
+        assert record["fit"] >= -28.0 and not result.intent.exact
+
+
+def test_without_the_second_pass_loose_talk_is_not_understood(matcher):
+    from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+
+    pipeline = SpeechToIntent(SphinxRecognizer(second_pass=False), matcher)
+    for text, _ in LOOSE_TALK:
+        (result,) = _alone(pipeline, text)
+        assert result.intent is None and result.transcript.second is None, (text, result)
+
+
+def test_chatter_gets_no_intent_from_a_second_reading(matcher):
+    pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher)
+    for text in ["the printer on the second floor is jammed again", "is the conference room free"]:
+        results = _alone(pipeline, text)
+        assert all(r.intent is None for r in results), (text, results)

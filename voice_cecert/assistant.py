@@ -259,6 +259,8 @@ class Session:
             self.heard.append((t.end, t.text))
             if trace is not None:
                 print(f"heard: {t.text}", file=trace, flush=True)
+                if t.second is not None:
+                    print(f"heard (second reading): {t.second.text}", file=trace, flush=True)
         self.dialogue.on_utterance(
             t.text,
             confidence=t.confidence,
@@ -266,6 +268,8 @@ class Session:
             strict=t.grammar,
             verified=trusted(t),
             safety_net=t.plausible,
+            second=t.second.text if t.second is not None else "",
+            second_confidence=t.second.confidence if t.second is not None else 1.0,
         )
         if self.clock.stream:
             self.clock.settle()

@@ -372,11 +372,16 @@ class Dialogue:
         strict: bool = False,
         verified: bool = True,
         safety_net: bool = True,
+        second: str = "",
+        second_confidence: float = 1.0,
     ) -> None:
         """One utterance heard (or typed). While sleeping only the wake phrase is looked at and
         nothing heard is kept; while the app speaks only 'stop' and 'pause' count. `strict`:
         the recogniser was held to the state's grammar, so only a whole phrase means anything
-        (a near miss is the decoder's best guess at unrelated speech, not a command)."""
+        (a near miss is the decoder's best guess at unrelated speech, not a command).
+        `second`: the recogniser's free-text reading of an utterance whose phrase it could not
+        verify (Transcript.second), tried when the phrase means nothing; a routine it finds
+        with a loose score is confirmed first, like any fuzzy match."""
         if self.finished:
             return
         if self.state is State.SLEEPING:
@@ -413,6 +418,10 @@ class Dialogue:
         intent = self.matcher.match(
             text, self.allowed(), strict=strict, verified=verified, safety_net=safety_net
         )
+        if intent is None and second.strip():
+            intent = self.matcher.match(second, self.allowed())
+            if intent is not None:
+                text, confidence = second, second_confidence
         if intent is None and self._choosing:
             option = self._pick_option(text)
             if option is not None:

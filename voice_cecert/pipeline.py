@@ -13,13 +13,17 @@ the intents file's `always` intents (crisis): a missed crisis costs more than a 
 Even they stop where the engine calls the phrase implausible (`Transcript.plausible`: a fit
 so far off that the phrase is a guess at everyday talk, "I left my keys in the kitchen" heard
 as a crisis statement).
+When that leaves nothing and the engine read the utterance a second time as free text
+(`Transcript.second`: loose talk no phrase holds, fitting the audio as well as a verified
+phrase must), the second reading is matched as free text, with the fuzzy pass; the result
+then reports that reading as its transcript.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from voice_cecert.asr.base import Recognizer, Transcript
@@ -126,6 +130,28 @@ class SpeechToIntent:
             yield result
 
     def match(self, transcript: Transcript) -> Intent | None:
+        return self.understand(transcript)[1]
+
+    def understand(self, transcript: Transcript) -> tuple[Transcript, Intent | None]:
+        """The intent, and the transcript it came from (the second reading when that was it)."""
+        intent = self._match_one(transcript)
+        second = transcript.second
+        if intent is None and second is not None and self.use_grammar:
+            reread = replace(
+                transcript,
+                text=second.text,
+                confidence=second.confidence,
+                grammar=False,
+                verified=True,
+                fit=second.fit,
+                second=None,
+            )
+            again = self._match_one(reread)
+            if again is not None:
+                return reread, again
+        return transcript, intent
+
+    def _match_one(self, transcript: Transcript) -> Intent | None:
         if not transcript.text or transcript.confidence < self.min_confidence:
             return None
         strict = transcript.grammar and self.use_grammar
@@ -141,7 +167,7 @@ class SpeechToIntent:
         if transcript is None:
             return None
         began = time.perf_counter()
-        intent = self.match(transcript)
+        transcript, intent = self.understand(transcript)
         return UtteranceResult(
             transcript=transcript,
             intent=intent,

@@ -14,6 +14,15 @@ from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A second reading of an utterance as free text (see `Transcript.second`)."""
+
+    text: str
+    confidence: float
+    fit: float | None = None
+
+
+@dataclass(frozen=True)
 class Transcript:
     """What was heard in one utterance.
 
@@ -39,6 +48,7 @@ class Transcript:
     verified: bool = True
     fit: float | None = None
     plausible: bool = True
+    second: Reading | None = None
 
 
 @runtime_checkable

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voice_cecert.asr.base import Transcript
+from voice_cecert.asr.base import Reading, Transcript
 from voice_cecert.asr.conditioning import FLOOR_DB, Conditioner
 from voice_cecert.audio import BLOCK_BYTES, SAMPLE_RATE
 from voice_cecert.errors import UserError
@@ -150,6 +150,10 @@ class EndpointedRecognizer(ABC):
         """
         return True, True, None
 
+    def _second_pass(self) -> Reading | None:
+        """After `_verify`: a free-text reading of a grammar utterance that failed it, if any."""
+        return None
+
     @abstractmethod
     def _partial(self) -> str:
         """Best guess so far within the current utterance."""
@@ -262,14 +266,17 @@ class EndpointedRecognizer(ABC):
         began = time.perf_counter()
         text, confidence = self._finish(SpeechSpan(span[0] - origin, span[1] - origin))
         verified, plausible, fit = self._verify() if text else (True, True, None)
+        grammar = self._utt_grammar is not None and self.supports_grammar
+        second = self._second_pass() if grammar and not (text and verified) else None
         self.last_decode_seconds = time.perf_counter() - began
         return Transcript(
             text=text,
             confidence=min(1.0, max(0.0, confidence)) if text else 0.0,
             start=span[0],
             end=span[1],
-            grammar=self._utt_grammar is not None and self.supports_grammar,
+            grammar=grammar,
             verified=verified,
             plausible=plausible,
             fit=fit,
+            second=second,
         )

@@ -41,6 +41,15 @@ out-of-domain sentences through). Measured with
 scripts/bench_rejection.py (docs/BENCHMARKS.md, "Out-of-domain rejection"): the phone loop
 costs about 0.03 x real time and 1-10 ms after the endpoint, where the filler-word loop cost
 seconds and one-word commands. Free dictation is not checked.
+
+Second pass (`second_pass=True`, the default). A grammar utterance that fails the check, or
+gives no phrase, is decoded once more from its buffered audio with a trigram language model
+of the same phrases (phrase_lm.py), which can recombine pieces of phrases into loose talk no
+template holds ("my head keeps looping on that phone call"). Its reading goes out as
+`Transcript.second` only when it fits the audio as well as a verified phrase must
+(`VERIFY_RATIO` against the phone loop), and the matcher scores it as free text. It costs
+nothing on verified commands; on the others, one more decode after the endpoint, and the
+first time per grammar, building and loading the model (about 0.5 s for the idle grammar).
 """
 
 from __future__ import annotations
@@ -54,9 +63,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from hashlib import sha1
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pocketsphinx
 
+from voice_cecert.asr import phrase_lm
+from voice_cecert.asr.base import Reading
 from voice_cecert.asr.endpointed import (
     DEFAULT_TRAILING_SILENCE,
     EndpointedRecognizer,
@@ -248,6 +260,7 @@ class SphinxRecognizer(EndpointedRecognizer):
         lm: str | None = None,
         use_filler: bool = False,
         verify: bool = True,
+        second_pass: bool = True,
     ) -> None:
         super().__init__(
             trailing_silence=trailing_silence,
@@ -276,6 +289,13 @@ class SphinxRecognizer(EndpointedRecognizer):
             )
         self._phones_running = False
         self._checked = False
+        self.second_pass = second_pass and verify  # it is judged by the same check
+        self._utt_chunks: list[bytes] | None = None  # conditioned audio, for the second pass
+        self._phrase_lms: OrderedDict[GrammarSpec, str] = OrderedDict()  # grammar -> LM search
+        self._reader: pocketsphinx.Decoder | None = None  # second-pass decoder, made on first use
+        self._reader_search: str | None = None
+        self._options = options
+        self._custom_dictionary = bool(dictionary)
         self._last_posterior = self._last_coverage = self._last_speech_seconds = 0.0
         self._searches: OrderedDict[GrammarSpec, str] = OrderedDict()  # grammar -> search name
         self._active: str | None = None
@@ -358,8 +378,11 @@ class SphinxRecognizer(EndpointedRecognizer):
         if self._phones is not None and grammar is not None:
             self._phones.start_utt()
             self._phones_running = True
+        self._utt_chunks = [] if self.second_pass and grammar is not None else None
 
     def _decode(self, audio: bytes) -> None:
+        if self._utt_chunks is not None:
+            self._utt_chunks.append(audio)
         self.decoder.process_raw(audio, False, False)
         if self._phones_running:
             assert self._phones is not None
@@ -372,6 +395,7 @@ class SphinxRecognizer(EndpointedRecognizer):
     def _abort(self) -> None:
         self.decoder.end_utt()
         self._stop_phones()
+        self._utt_chunks = None
 
     def _stop_phones(self) -> None:
         if self._phones_running:
@@ -426,6 +450,56 @@ class SphinxRecognizer(EndpointedRecognizer):
         if grammar.best_score <= 0.0 or phones.best_score <= 0.0:
             return None
         return (math.log(grammar.best_score) - math.log(phones.best_score)) / _LOG_BASE / frames
+
+    def _second_pass(self) -> Reading | None:
+        """The phrases' trigram model over the utterance's audio; see the module docstring.
+
+        A decoder of its own: re-decoding on the grammar decoder left its running cepstral
+        mean counting the utterance twice, which changed how the next utterances fit.
+        """
+        chunks, self._utt_chunks = self._utt_chunks, None
+        spec = self._utt_grammar
+        if not chunks or spec is None or not self._checked or self._phones is None:
+            return None
+        reader = self._reader_for(spec)
+        reader.set_cmn(self.decoder.get_cmn(False))
+        reader.start_utt()
+        reader.process_raw(b"".join(chunks), False, True)
+        reader.end_utt()
+        hyp, phones, frames = reader.hyp(), self._phones.hyp(), reader.n_frames()
+        if hyp is None or phones is None or frames <= 0:
+            return None
+        if hyp.best_score <= 0.0 or phones.best_score <= 0.0:
+            return None
+        ratio = (math.log(hyp.best_score) - math.log(phones.best_score)) / _LOG_BASE / frames
+        words = [_ALT_PRONUNCIATION.sub("", w) for w in hyp.hypstr.split()]
+        if not words or ratio < VERIFY_RATIO:
+            return None
+        posterior = max(0.0, min(1.0, float(reader.get_prob())))
+        return Reading(" ".join(words), posterior ** (1.0 / len(words)), round(ratio, 2))
+
+    def _reader_for(self, spec: GrammarSpec) -> pocketsphinx.Decoder:
+        if self._reader is None:
+            self._reader = pocketsphinx.Decoder(**self._options)
+            if not self._custom_dictionary:
+                add_extra_words(self._reader)
+        name = self._phrase_lms.get(spec)
+        if name is None:
+            name = "phrases-lm-" + sha1(repr(spec).encode()).hexdigest()[:16]
+            with TemporaryDirectory(prefix="voice-cecert-") as folder:
+                path = os.path.join(folder, "phrases.arpa")
+                phrase_lm.write_arpa(spec.phrases, path)
+                with _LOAD_LOCK:
+                    self._reader.add_lm_file(name, path)
+            self._phrase_lms[spec] = name
+            while len(self._phrase_lms) > self.MAX_CACHED_GRAMMARS:
+                _, old = self._phrase_lms.popitem(last=False)
+                self._reader.remove_search(old)
+        self._phrase_lms.move_to_end(spec)
+        if self._reader_search != name:  # current_search() crashes before any is active
+            self._reader.activate_search(name)
+            self._reader_search = name
+        return self._reader
 
     def _coverage(self, speech: SpeechSpan) -> float:
         """Fraction of the VAD speech span the hypothesis fills with words (not silence)."""
