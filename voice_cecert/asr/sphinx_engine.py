@@ -47,7 +47,8 @@ gives no phrase, is decoded once more from its buffered audio with a trigram lan
 of the same phrases (phrase_lm.py), which can recombine pieces of phrases into loose talk no
 template holds ("my head keeps looping on that phone call"). Its reading goes out as
 `Transcript.second` only when it fits the audio as well as a verified phrase must
-(`VERIFY_RATIO` against the phone loop), and the matcher scores it as free text. It costs
+(`VERIFY_RATIO` against the phone loop, `VERIFY_MIN_CONFIDENCE` per word) and has at least
+`SECOND_PASS_MIN_WORDS` words, and the matcher scores it as free text. It costs
 nothing on verified commands; on the others, one more decode after the endpoint, and the
 first time per grammar, building and loading the model (about 0.5 s for the idle grammar).
 """
@@ -122,6 +123,11 @@ VERIFY_MIN_CONFIDENCE = 0.1
 # my keys in the kitchen" as "i'm thinking of suicide"). Midway between the check and the
 # worst: a crisis statement that fits a little worse than a command still counts.
 SAFETY_NET_RATIO = -36.0
+# The second pass is for loose talk, which is sentence-long; a reading of one or two words is
+# the trigram model's guess at a short sound, and fuzzy scoring of a short string matches
+# something ("lunch" read as "flooded", 72 against "flooded" of ride-the-wave). Commands that
+# short are in the grammar anyway.
+SECOND_PASS_MIN_WORDS = 3
 
 
 # Words of this domain the bundled CMU dictionary lacks ("mindfulness", "ruminating"), with
@@ -473,10 +479,12 @@ class SphinxRecognizer(EndpointedRecognizer):
             return None
         ratio = (math.log(hyp.best_score) - math.log(phones.best_score)) / _LOG_BASE / frames
         words = [_ALT_PRONUNCIATION.sub("", w) for w in hyp.hypstr.split()]
-        if not words or ratio < VERIFY_RATIO:
+        posterior = max(0.0, min(1.0, float(reader.get_prob()))) ** (1.0 / max(1, len(words)))
+        if len(words) < SECOND_PASS_MIN_WORDS or ratio < VERIFY_RATIO:
             return None
-        posterior = max(0.0, min(1.0, float(reader.get_prob())))
-        return Reading(" ".join(words), posterior ** (1.0 / len(words)), round(ratio, 2))
+        if posterior < VERIFY_MIN_CONFIDENCE:
+            return None
+        return Reading(" ".join(words), posterior, round(ratio, 2))
 
     def _reader_for(self, spec: GrammarSpec) -> pocketsphinx.Decoder:
         if self._reader is None:
