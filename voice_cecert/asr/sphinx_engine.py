@@ -50,7 +50,7 @@ template holds ("my head keeps looping on that phone call"). Its reading goes ou
 (`VERIFY_RATIO` against the phone loop, `VERIFY_MIN_CONFIDENCE` per word) and has at least
 `SECOND_PASS_MIN_WORDS` words, and the matcher scores it as free text. It costs
 nothing on verified commands; on the others, one more decode after the endpoint, and the
-first time per grammar, building and loading the model (about 0.5 s for the idle grammar).
+first time per grammar, building and loading the model (about 0.1 s for the idle grammar).
 """
 
 from __future__ import annotations
@@ -301,7 +301,6 @@ class SphinxRecognizer(EndpointedRecognizer):
         self._reader: pocketsphinx.Decoder | None = None  # second-pass decoder, made on first use
         self._reader_search: str | None = None
         self._options = options
-        self._custom_dictionary = bool(dictionary)
         self._last_posterior = self._last_coverage = self._last_speech_seconds = 0.0
         self._searches: OrderedDict[GrammarSpec, str] = OrderedDict()  # grammar -> search name
         self._active: str | None = None
@@ -487,27 +486,42 @@ class SphinxRecognizer(EndpointedRecognizer):
         return Reading(" ".join(words), posterior, round(ratio, 2))
 
     def _reader_for(self, spec: GrammarSpec) -> pocketsphinx.Decoder:
-        if self._reader is None:
-            self._reader = pocketsphinx.Decoder(**self._options)
-            if not self._custom_dictionary:
-                add_extra_words(self._reader)
+        """The second-pass decoder, with the phrases' model active.
+
+        Its dictionary holds only the grammars' words (pronounced as the grammar decoder
+        would): with the full 134,000-word dictionary each language model search took
+        about 20 MB and 0.4 s to load, with the grammars' words about 1 MB and 10 ms.
+        """
+        words = sorted({w for phrase in spec.phrases for w in phrase.split()})
         name = self._phrase_lms.get(spec)
-        if name is None:
-            name = "phrases-lm-" + sha1(repr(spec).encode()).hexdigest()[:16]
-            with TemporaryDirectory(prefix="voice-cecert-") as folder:
+        with TemporaryDirectory(prefix="voice-cecert-") as folder:
+            if self._reader is None:
+                path = os.path.join(folder, "words.dict")
+                with open(path, "w", encoding="utf-8") as out:
+                    for word in words:
+                        out.write(f"{word} {self.decoder.lookup_word(word)}\n")
+                self._reader = pocketsphinx.Decoder(**{**self._options, "dict": path})
+            reader = self._reader
+            if name is None:
+                for word in words:
+                    if reader.lookup_word(word) is None:
+                        reader.add_word(word, self.decoder.lookup_word(word), False)
+                name = "phrases-lm-" + sha1(repr(spec).encode()).hexdigest()[:16]
                 path = os.path.join(folder, "phrases.arpa")
                 phrase_lm.write_arpa(spec.phrases, path)
                 with _LOAD_LOCK:
-                    self._reader.add_lm_file(name, path)
-            self._phrase_lms[spec] = name
-            while len(self._phrase_lms) > self.MAX_CACHED_GRAMMARS:
-                _, old = self._phrase_lms.popitem(last=False)
-                self._reader.remove_search(old)
+                    reader.add_lm_file(name, path)
+                self._phrase_lms[spec] = name
+        while len(self._phrase_lms) > self.MAX_CACHED_GRAMMARS:
+            _, old = self._phrase_lms.popitem(last=False)
+            reader.remove_search(old)
+            if self._reader_search == old:
+                self._reader_search = None
         self._phrase_lms.move_to_end(spec)
         if self._reader_search != name:  # current_search() crashes before any is active
-            self._reader.activate_search(name)
+            reader.activate_search(name)
             self._reader_search = name
-        return self._reader
+        return reader
 
     def _coverage(self, speech: SpeechSpan) -> float:
         """Fraction of the VAD speech span the hypothesis fills with words (not silence)."""
