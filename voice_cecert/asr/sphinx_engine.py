@@ -125,8 +125,9 @@ VERIFY_MIN_CONFIDENCE = 0.1
 SAFETY_NET_RATIO = -36.0
 # The second pass is for loose talk, which is sentence-long; a reading of one or two words is
 # the trigram model's guess at a short sound, and fuzzy scoring of a short string matches
-# something ("lunch" read as "flooded", 72 against "flooded" of ride-the-wave). Commands that
-# short are in the grammar anyway.
+# something. Commands that short are in the grammar anyway. On the development audio (the
+# experiment harness, clean) this cost 4 right espeak-ng commands of 179 and kept 2 more
+# from a wrong intent; the loose set was unchanged. A wrong control acts at once.
 SECOND_PASS_MIN_WORDS = 3
 
 
@@ -248,6 +249,20 @@ def fsg_transitions(phrases: Sequence[str]) -> tuple[int, list[Transition]]:
         if accepting[old]:
             transitions.append((number[old], final, 1 / total))
     return final, transitions
+
+
+def _per_frame_ratio(decoder: pocketsphinx.Decoder, phones: pocketsphinx.Decoder) -> float | None:
+    """(decoder's path score - phone loop's) per frame of the last utterance, or None.
+
+    The binding hands scores out of log space (base 1.0001 ** score); their logs are taken
+    back here. None when either decoder has no hypothesis or a score underflowed.
+    """
+    best, loop, frames = decoder.hyp(), phones.hyp(), decoder.n_frames()
+    if best is None or loop is None or frames <= 0:
+        return None
+    if best.best_score <= 0.0 or loop.best_score <= 0.0:
+        return None
+    return (math.log(best.best_score) - math.log(loop.best_score)) / _LOG_BASE / frames
 
 
 class SphinxRecognizer(EndpointedRecognizer):
@@ -442,19 +457,9 @@ class SphinxRecognizer(EndpointedRecognizer):
         return verified, verified or ratio >= SAFETY_NET_RATIO, round(ratio, 2)
 
     def fit_ratio(self) -> float | None:
-        """(grammar path score - phone loop score) per frame of the last utterance, or None.
-
-        The binding hands scores out of log space (base 1.0001 ** score); their logs are
-        taken back here. None when either decoder has no hypothesis or a score underflowed.
-        """
+        """The grammar path against the phone loop for the last utterance (_per_frame_ratio)."""
         assert self._phones is not None
-        grammar, phones = self.decoder.hyp(), self._phones.hyp()
-        frames = self.decoder.n_frames()
-        if grammar is None or phones is None or frames <= 0:
-            return None
-        if grammar.best_score <= 0.0 or phones.best_score <= 0.0:
-            return None
-        return (math.log(grammar.best_score) - math.log(phones.best_score)) / _LOG_BASE / frames
+        return _per_frame_ratio(self.decoder, self._phones)
 
     def _second_pass(self) -> Reading | None:
         """The phrases' trigram model over the utterance's audio; see the module docstring.
@@ -471,17 +476,13 @@ class SphinxRecognizer(EndpointedRecognizer):
         reader.start_utt()
         reader.process_raw(b"".join(chunks), False, True)
         reader.end_utt()
-        hyp, phones, frames = reader.hyp(), self._phones.hyp(), reader.n_frames()
-        if hyp is None or phones is None or frames <= 0:
+        ratio = _per_frame_ratio(reader, self._phones)
+        hyp = reader.hyp()
+        words = [_ALT_PRONUNCIATION.sub("", w) for w in (hyp.hypstr if hyp else "").split()]
+        if ratio is None or ratio < VERIFY_RATIO or len(words) < SECOND_PASS_MIN_WORDS:
             return None
-        if hyp.best_score <= 0.0 or phones.best_score <= 0.0:
-            return None
-        ratio = (math.log(hyp.best_score) - math.log(phones.best_score)) / _LOG_BASE / frames
-        words = [_ALT_PRONUNCIATION.sub("", w) for w in hyp.hypstr.split()]
-        posterior = max(0.0, min(1.0, float(reader.get_prob()))) ** (1.0 / max(1, len(words)))
-        if len(words) < SECOND_PASS_MIN_WORDS or ratio < VERIFY_RATIO:
-            return None
-        if posterior < VERIFY_MIN_CONFIDENCE:
+        posterior = max(0.0, min(1.0, float(reader.get_prob()))) ** (1.0 / len(words))
+        if posterior < VERIFY_MIN_CONFIDENCE:  # "lunch" was read as "i want to" at 0.03
             return None
         return Reading(" ".join(words), posterior, round(ratio, 2))
 
