@@ -198,9 +198,12 @@ class Matcher:
             slots = self._slots_heard(cand, heard)
             if slots is None:
                 continue
-            return self._from(order, i, norm, heard)
+            return self._from(order, i, norm, slots)
         near = self._near(order, words, names)
-        return None if near is None else self._from(order, near, norm, heard)
+        if near is None:
+            return None
+        slots = self._slots_heard(order[near][1], heard)
+        return None if slots is None else self._from(order, near, norm, slots)
 
     def _near(
         self, order: list[tuple[float, _Candidate]], words: list[str], names: frozenset[str]
@@ -230,12 +233,9 @@ class Matcher:
         return None
 
     def _from(
-        self, order: list[tuple[float, _Candidate]], i: int, norm: str, heard: str
-    ) -> Intent | None:
+        self, order: list[tuple[float, _Candidate]], i: int, norm: str, slots: dict[str, Any]
+    ) -> Intent:
         score, cand = order[i]
-        slots = self._slots_heard(cand, heard)
-        if slots is None:
-            return None
         alternatives = tuple(
             (other.name, round(other_score, 1)) for other_score, other in order[:i] + order[i + 1 :]
         )[:_MAX_ALTERNATIVES]
