@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -60,7 +61,7 @@ CONDITIONS = ("clean", "snr10", "snr5")
 SNR = {"clean": None, "snr10": 10.0, "snr5": 5.0}
 LEAD = 0.3  # silence before each utterance
 TAIL = 1.2  # after it: well over the endpointer hangover, so the endpoint (not EOF) fires
-SESSIONS = ("mixed", "voice", "returning")
+SESSIONS = ("mixed", "voice", "returning", "enrolled")
 # "returning": what a voice said in an earlier session, before its commands here: everyday
 # talk in none of the data sets, so the remembered cepstral mean holds no test audio
 EARLIER_SESSION = (
@@ -74,6 +75,9 @@ SESSION_TEXT = {
     "voice": "one per voice and noise condition, each on a fresh recogniser (a first-time user)",
     "returning": "one per voice and noise condition, each starting from the cepstral mean "
     "that voice's earlier session left (a returning user; EARLIER_SESSION)",
+    "enrolled": "one per voice and noise condition, each with the voice that speaker taught "
+    "the engine by reading voice_cecert/asr/enrolment.yaml once, clean, at normal speed "
+    "(`voice-cecert enrol`); the human recordings' speakers did not enrol",
 }
 CONFIRM_CONFIDENCE = 0.3  # voice_cecert.dialogue.DialogueConfig defaults at the time of writing
 CONFIRM_SCORE = 80.0
@@ -232,7 +236,9 @@ class Stack:
     with its endpointer and conditioning, grammar of the allowed intents, matcher), or, for
     a commit before that module existed, the same parts wired the same way."""
 
-    def __init__(self, engine: str, condition: bool, filler: bool = False) -> None:
+    def __init__(
+        self, engine: str, condition: bool, filler: bool = False, mllr: str | None = None
+    ) -> None:
         from voice_cecert.asr.select import make_recognizer
         from voice_cecert.intents.matcher import Matcher
 
@@ -240,7 +246,8 @@ class Stack:
         # free dictation (its worst case for speed) and its accuracy is not reported
         self.korean = engine == "vosk"
         model = korean_model() if self.korean else None
-        self.recognizer = make_recognizer(engine, model_path=model, condition=condition)
+        learned = {"mllr": mllr} if mllr else {}  # older commits have no such option
+        self.recognizer = make_recognizer(engine, model_path=model, condition=condition, **learned)
         self.name = self.recognizer.name
         self.matcher = Matcher()
         try:
@@ -351,6 +358,7 @@ def worker(args: argparse.Namespace) -> None:
     else:
         items.sort(key=lambda it: (it.voice, it.state))
     remembered = earlier_sessions(items, sets, args) if sessions == "returning" else None
+    learned = enrolled_voices(items, args) if sessions == "enrolled" else {}
     switch_s: list[float] = []
     # Each noise condition is its own session on a fresh recogniser: a user stays in one
     # acoustic setting for a while, and pocketsphinx's cepstral mean adapts across utterances,
@@ -368,7 +376,12 @@ def worker(args: argparse.Namespace) -> None:
             for item in items:
                 if sessions != "mixed" and item.voice != voice:
                     voice = item.voice
-                    stack = Stack(args.engine, condition=args.condition == "on", filler=args.filler)
+                    stack = Stack(
+                        args.engine,
+                        condition=args.condition == "on",
+                        filler=args.filler,
+                        mllr=learned.get(voice),
+                    )
                     if remembered is not None:
                         from voice_cecert.asr import cepstral_mean
 
@@ -422,6 +435,27 @@ def earlier_sessions(
         stack.flush()
         cepstral_mean.remember(stack.recognizer, voice, store)
     return store
+
+
+def enrolled_voices(items: list[Item], args: argparse.Namespace) -> dict[str, str]:
+    """Each synthetic voice reads the enrolment sentences once, as a user would with
+    `voice-cecert enrol --wav`; the learned voice (an MLLR transform) goes to a file beside
+    the results. None of the sentences is in a data set (tests/asr/test_enrolment.py)."""
+    from voice_cecert import enrolment
+    from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+    from voice_cecert.audio import blocks_from_array
+
+    sentences = enrolment.load_sentences()
+    learned: dict[str, str] = {}
+    for voice in sorted({it.voice for it in items if it.kind != "human"}):
+        audio = synth.session(sentences, voice, 1.0, lead=LEAD, tail=TAIL)
+        session = enrolment.Enrolment(SphinxRecognizer(), None, sentences)
+        result = session.from_recording(blocks_from_array(audio))
+        path = Path(f"{args.out}.{re.sub(r'[^a-z0-9]+', '-', voice)}.mllr")
+        path.write_text(enrolment.learn(result))
+        learned[voice] = str(path)
+        print(f"  {voice}: learned from {len(result.takes)} of {len(sentences)} sentences")
+    return learned
 
 
 def decode(stack: Stack, item: Item, audio: np.ndarray) -> dict[str, Any]:

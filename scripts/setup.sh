@@ -14,14 +14,32 @@ if [ "$(id -u)" != "0" ]; then sudo_cmd="sudo"; fi
 apt_pkgs=(espeak-ng libespeak-ng1 libportaudio2 python3-venv)
 if [ "$dev" = 1 ]; then apt_pkgs+=(flite sox libsox-fmt-all pocketsphinx-testdata); fi
 
-missing=()
-for p in "${apt_pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+# CMU Sphinx's training tools, for `voice-cecert enrol` (learning the user's voice). The
+# English model libpocketsphinx3 recommends is not needed (the pocketsphinx wheel ships it),
+# and a system without these packages still gets a working assistant.
+enrol_pkgs=(sphinxtrain sphinxbase-utils pocketsphinx)
+
+not_installed() {
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+mapfile -t missing < <(not_installed "${apt_pkgs[@]}")
+mapfile -t missing_enrol < <(not_installed "${enrol_pkgs[@]}")
+if [ "${#missing[@]}" -gt 0 ] || [ "${#missing_enrol[@]}" -gt 0 ]; then
+    $sudo_cmd apt-get update -qq
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing system packages: ${missing[*]}"
-    $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ "${#missing_enrol[@]}" -gt 0 ]; then
+    echo "setup: installing system packages: ${missing_enrol[*]}"
+    if ! DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
+            --no-install-recommends "${missing_enrol[@]}" >/dev/null; then
+        echo "setup: could not install ${missing_enrol[*]}; 'voice-cecert enrol' will say" \
+             "what it needs" >&2
+    fi
 fi
 
 python=${PYTHON:-python3}

@@ -176,3 +176,42 @@ def test_microphone_missing_is_a_clear_user_error():
     with pytest.raises(UserError, match="no microphone") as err:
         audio.MicSource()
     assert "\n" not in str(err.value)
+
+
+class _FakeSoundDevice:
+    """sounddevice without a device: PortAudio cannot run here. The stream delivers nothing
+    by itself; the test puts blocks in as PortAudio's callback would."""
+
+    class PortAudioError(Exception):
+        pass
+
+    def query_devices(self, device=None, kind=None):
+        return {"name": "Fake mic", "default_samplerate": 16000}
+
+    class RawInputStream:
+        def __init__(self, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+
+def test_microphone_discards_what_it_heard_while_the_app_spoke(monkeypatch):
+    monkeypatch.setattr(audio, "_import_sounddevice", _FakeSoundDevice)
+    own_voice, reply = b"\x01\x00" * 480, b"\x02\x00" * 480
+    mic = audio.MicSource()
+    for _ in range(3):
+        mic._put(own_voice)
+    mic.discard_pending()
+    mic._put(reply)
+    mic._put(None)  # the end of the stream
+    assert b"".join(mic).rstrip(b"\0") == reply.rstrip(b"\0")
+
+    mic = audio.MicSource()
+    mic._put(own_voice)
+    mic._put(None)
+    mic.discard_pending()  # the end of the stream survives it: the iteration still ends
+    assert b"".join(mic) == b""

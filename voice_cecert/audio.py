@@ -260,6 +260,15 @@ class MicSource:
             callback=callback,
         )
 
+    def discard_pending(self) -> None:
+        """Drop what was captured but not yet read: the app's own voice, heard while it spoke
+        (half duplex), must not be taken for the user's."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                if self._queue.get_nowait() is None:  # close() was called: keep that
+                    self._put(None)  # type: ignore[arg-type]
+                    return
+
     def close(self) -> None:
         self._closed.set()
         self._put(None)  # type: ignore[arg-type]

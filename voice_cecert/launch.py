@@ -33,14 +33,16 @@ class LaunchOptions:
     trace: bool = False
 
 
-def make_recognizer(engine: str, model: str | None, settings: Any) -> Any:
-    """The speech-to-text engine's own choice (vosk with a model, else pocketsphinx)."""
-    from voice_cecert.asr import select
+def make_recognizer(engine: str, model: str | None, settings: Any, source: Any = None) -> Any:
+    """The speech-to-text engine's own choice (vosk with a model, else pocketsphinx, with the
+    voice learned by `voice-cecert enrol` when `source` is a live microphone)."""
+    from voice_cecert.asr import select, voice_profile
 
     return select.make_recognizer(
         engine=engine,
         model_path=model or getattr(settings, "model_path", "") or None,
         trailing_silence=settings.trailing_silence,
+        mllr=voice_profile.for_session(source),
     )
 
 
@@ -103,7 +105,9 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
             source.close()
     recognizer = None
     if not text_mode:
-        recognizer = make_recognizer(options.engine or settings.engine, options.model, settings)
+        recognizer = make_recognizer(
+            options.engine or settings.engine, options.model, settings, source
+        )
 
     journal, journal_notice = open_journal(options.journal)
     session = build_session(

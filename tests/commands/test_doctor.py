@@ -25,6 +25,9 @@ def test_doctor_on_this_machine_warns_about_devices_and_still_runs(capfd):
     assert lines["data folder"].endswith("private)")
     assert lines["noise suppression"].startswith("noise suppression: ok (RNNoise")
     assert lines["microphone memory"] == "microphone memory: ok (nothing remembered yet)"
+    assert lines["learned voice"] == (
+        "learned voice: ok (none; voice-cecert enrol learns yours in 3 minutes)"
+    )
     assert summary == "The assistant can run, with 3 warning(s)."
     assert err == ""
     assert all("\x1b" not in line for line in lines.values())
@@ -84,3 +87,31 @@ def test_doctor_says_what_is_remembered_of_the_microphone(capfd):
     capfd.readouterr()
     _, lines, _, _ = doctor(capfd)
     assert lines["microphone memory"].endswith("ok (off: remember_microphone is false)")
+
+
+def test_learned_voice_saved_damaged_or_not_learnable(capfd, monkeypatch):
+    from voice_cecert.asr import mllr, voice_profile
+    from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
+
+    path = voice_profile.path_for(BUNDLED_MODEL_KEY)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("not a transform")
+    _, lines, _, _ = doctor(capfd)
+    assert lines["learned voice"].startswith("learned voice: warning: saved but unusable (")
+    assert lines["learned voice"].endswith("-> fix: voice-cecert enrol")
+
+    numbers = ["1", "3"] + (
+        ["13"] + ["1" if i % 14 == 0 else "0" for i in range(169)] + ["0.5"] * 13 + ["1"] * 13
+    ) * 3
+    voice_profile.save(BUNDLED_MODEL_KEY, " ".join(numbers))
+    _, lines, _, _ = doctor(capfd)
+    assert lines["learned voice"].startswith("learned voice: ok (pocketsphinx uses it")
+    assert "enrol --forget" in lines["learned voice"]
+
+    path.unlink()
+    monkeypatch.setattr(mllr, "find_tool", lambda name: None)
+    _, lines, _, _ = doctor(capfd)
+    assert lines["learned voice"] == (
+        "learned voice: ok (none; learning one needs "
+        "sudo apt-get install sphinxbase-utils sphinxtrain pocketsphinx)"
+    )

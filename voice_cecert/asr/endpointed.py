@@ -120,6 +120,11 @@ class EndpointedRecognizer(ABC):
         self._utt_grammar: GrammarSpec | None = None
         self._utt_audio_start: float | None = None
         self._specs: dict[tuple, GrammarSpec] = {}  # raw phrases (+ filler) -> cleaned spec
+        # Enrolment (voice_cecert/enrolment.py) needs each utterance's audio as the decoder
+        # got it; nothing else does, so it is kept only when asked, in memory, one at a time.
+        self.keep_audio = False
+        self.last_audio = b""
+        self._kept: list[bytes] = []
 
     # --- hooks for engines -------------------------------------------------------------------
     @abstractmethod
@@ -247,11 +252,14 @@ class EndpointedRecognizer(ABC):
         if step.started is not None:
             self._utt_audio_start = self.endpointer.now - len(step.audio) / 2 / SAMPLE_RATE
             self._utt_grammar = self.grammar_spec
+            self._kept = []
             if self.conditioner is not None:
                 self.conditioner.start_utterance()
             self._begin(self._utt_grammar)
         if step.audio and self.in_utterance:
             audio = step.audio if self.conditioner is None else self.conditioner.process(step.audio)
+            if self.keep_audio:
+                self._kept.append(audio)
             self._decode(audio)
         if step.dropped and self.in_utterance:
             self._abort()
@@ -263,6 +271,7 @@ class EndpointedRecognizer(ABC):
         assert self._utt_audio_start is not None
         origin = self._utt_audio_start
         self._utt_audio_start = None
+        self.last_audio, self._kept = b"".join(self._kept), []
         began = time.perf_counter()
         text, confidence = self._finish(SpeechSpan(span[0] - origin, span[1] - origin))
         verified, plausible, fit = self._verify() if text else (True, True, None)

@@ -136,6 +136,9 @@ SECOND_PASS_MIN_WORDS = 3
 EXTRA_WORDS = Path(__file__).with_name("extra_words.dict")
 
 
+BUNDLED_MODEL_KEY = "pocketsphinx bundled en-us"
+
+
 def bundled_model_dir() -> str:
     return os.path.join(pocketsphinx.get_model_path(), "en-us")
 
@@ -282,6 +285,7 @@ class SphinxRecognizer(EndpointedRecognizer):
         use_filler: bool = False,
         verify: bool = True,
         second_pass: bool = True,
+        mllr: str | None = None,
     ) -> None:
         super().__init__(
             trailing_silence=trailing_silence,
@@ -296,6 +300,9 @@ class SphinxRecognizer(EndpointedRecognizer):
             options["hmm"] = hmm
         if dictionary:
             options["dict"] = dictionary
+        if mllr:  # the learned voice (voice_profile.py); every decoder below shares it
+            options["mllr"] = mllr
+        self.adapted = bool(mllr)
         self.decoder = pocketsphinx.Decoder(**options)
         if not dictionary:
             add_extra_words(self.decoder)
@@ -321,7 +328,7 @@ class SphinxRecognizer(EndpointedRecognizer):
         self._active: str | None = None
         self._lm_loaded = False
         self.use_filler = use_filler
-        self._model_key = f"pocketsphinx {hmm or 'bundled en-us'}"
+        self._model_key = f"pocketsphinx {hmm}" if hmm else BUNDLED_MODEL_KEY
         self._heard = 0  # utterances decoded: the cepstral mean is only worth saving after some
 
     # --- the cepstral mean, remembered between runs (see cepstral_mean.py) -----------------

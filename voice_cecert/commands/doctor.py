@@ -222,6 +222,33 @@ def check_microphone_memory(settings: config.Settings | None) -> Check:
     )
 
 
+def check_learned_voice() -> Check:
+    """Whether the engine knows the user's voice (voice-cecert enrol), and whether it can
+    learn it: a user whose commands are often misheard should hear what would help."""
+    from voice_cecert.asr import mllr, voice_profile
+    from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
+
+    missing = mllr.missing_packages()
+    if voice_profile.path_for(BUNDLED_MODEL_KEY).exists():
+        try:
+            mllr.check(voice_profile.path_for(BUNDLED_MODEL_KEY).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            return Check(
+                "learned voice", "warning", f"saved but unusable ({exc})", "voice-cecert enrol"
+            )
+        where = voice_profile.path_for(BUNDLED_MODEL_KEY)
+        return Check(
+            "learned voice",
+            "ok",
+            f"pocketsphinx uses it with the microphone ({where}); voice-cecert enrol --forget "
+            "deletes it",
+        )
+    if missing:
+        needs = f"sudo apt-get install {' '.join(missing)}"
+        return Check("learned voice", "ok", f"none; learning one needs {needs}")
+    return Check("learned voice", "ok", "none; voice-cecert enrol learns yours in 3 minutes")
+
+
 def run_checks() -> list[Check]:
     settings_check, settings = check_settings()
     checks = [settings_check, check_data_dir(), check_microphone(), check_speaker()]
@@ -240,6 +267,7 @@ def run_checks() -> list[Check]:
             )
         )
     checks += [check_noise_suppression(), check_microphone_memory(settings)]
+    checks.append(check_learned_voice())
     return checks
 
 

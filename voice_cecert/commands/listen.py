@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterable
 
-from voice_cecert.asr import cepstral_mean
+from voice_cecert.asr import cepstral_mean, voice_profile
 from voice_cecert.asr.select import ENGINES, recognizer_from_settings
 from voice_cecert.config import load_settings
 from voice_cecert.errors import UserError
@@ -66,7 +66,12 @@ def _listen(args: argparse.Namespace) -> int:
     allowed = _allowed(args.only, intents.resolve)
     blocks = _source(args)
     settings = load_settings()
-    recognizer = recognizer_from_settings(settings, engine=args.engine, model_path=args.model)
+    recognizer = recognizer_from_settings(
+        settings,
+        engine=args.engine,
+        model_path=args.model,
+        mllr=voice_profile.for_session(blocks),  # the microphone only, as the mean below
+    )
     pipeline = SpeechToIntent(
         recognizer,
         Matcher(intents),

@@ -1,0 +1,156 @@
+"""`voice-cecert enrol` as a user runs it: from the microphone (faked: none here), from a WAV
+file, and what the other commands then do with the learned voice."""
+
+from __future__ import annotations
+
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from voice_cecert import audio, enrolment, launch, synth
+from voice_cecert.asr import mllr, voice_profile
+from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
+from voice_cecert.audio import BLOCK_BYTES
+from voice_cecert.cli import main
+from voice_cecert.config import Settings
+from voice_cecert.errors import UserError
+
+SENTENCES = enrolment.load_sentences()
+
+
+@pytest.fixture(scope="module")
+def reading(tmp_path_factory) -> Path:
+    """Someone reading the sentences into a recorder (an espeak-ng voice)."""
+    path = tmp_path_factory.mktemp("enrol") / "reading.wav"
+    synth.write_wav(path, synth.session(SENTENCES, "espeak:en-us", 1.0))
+    return path
+
+
+def profile() -> Path:
+    return voice_profile.path_for(BUNDLED_MODEL_KEY)
+
+
+def test_list_prints_the_sentences(capsys):
+    assert main(["enrol", "--list"]) == 0
+    assert capsys.readouterr().out.splitlines() == SENTENCES
+
+
+def test_from_a_recording_saves_a_private_transform_then_forget(reading, capsys):
+    assert main(["enrol", "--wav", str(reading)]) == 0
+    out = capsys.readouterr().out
+    assert "I've learned your voice from" in out
+    text = profile().read_text()
+    mllr.check(text)
+    assert not mllr.is_identity(text)
+    assert stat.S_IMODE(profile().stat().st_mode) == 0o600
+    assert stat.S_IMODE(profile().parent.stat().st_mode) == 0o700
+    assert voice_profile.saved(BUNDLED_MODEL_KEY) == profile()
+
+    assert main(["enrol", "--forget"]) == 0
+    assert "deleted" in capsys.readouterr().out
+    assert not profile().exists()
+    assert main(["enrol", "--forget"]) == 0
+    assert "No learned voice" in capsys.readouterr().out
+
+
+def test_a_recording_of_something_else_saves_nothing(tmp_path, capsys):
+    wav = tmp_path / "chat.wav"
+    synth.write_wav(wav, synth.session(["is the conference room free"], "flite:slt", 1.0))
+    assert main(["enrol", "--wav", str(wav)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"voice-cecert: only 0 of {len(SENTENCES)} sentences were heard clearly (at least "
+        f"{enrolment.MIN_TAKES} are needed), so nothing was learned; try again somewhere quieter"
+    ]
+    assert not profile().exists()
+
+
+def test_a_missing_file_is_one_line(tmp_path, capsys):
+    assert main(["enrol", "--wav", str(tmp_path / "none.wav")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("voice-cecert: ")
+
+
+def test_no_microphone_is_one_line(monkeypatch, capsys):
+    def no_mic():
+        raise UserError("no microphone (audio input device) was found: none. Try --wav FILE")
+
+    monkeypatch.setattr(audio, "MicSource", no_mic)
+    assert main(["enrol"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_missing_tools_are_said_before_anyone_reads(monkeypatch, capsys):
+    monkeypatch.setattr(mllr, "find_tool", lambda name: None)
+    monkeypatch.setattr(audio, "MicSource", lambda: pytest.fail("the microphone was opened"))
+    assert main(["enrol"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("voice-cecert: learning a voice needs CMU Sphinx's training tools: ")
+    assert "sphinxtrain" in err and "sphinxbase-utils" in err and err.count("\n") == 1
+
+
+class FakeMic:
+    """The microphone cannot run here: after each prompt it plays the sentence just asked
+    for, read by an espeak-ng voice (it knows the prompt from what the speaker printed)."""
+
+    device_name = "Test USB headset"
+
+    def __init__(self, prompts: list[str]) -> None:
+        self.prompts = prompts
+        self._pending: list[bytes] = []
+        self.closed = False
+
+    def discard_pending(self) -> None:
+        asked = self.prompts[-1].split(": ", 1)[1]
+        pcm = synth.to_bytes(synth.session([asked], "espeak:en-us", 1.0))
+        self._pending = [pcm[k : k + BLOCK_BYTES] for k in range(0, len(pcm), BLOCK_BYTES)]
+
+    def __iter__(self):
+        while not self.closed:
+            block = self._pending.pop(0) if self._pending else b""
+            yield block.ljust(BLOCK_BYTES, b"\0")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_by_ear_from_the_microphone_then_used_with_the_microphone_only(
+    monkeypatch, capsys, tmp_path
+):
+    printed: list[str] = []
+
+    class Printer:
+        def write(self, text: str) -> int:
+            printed.extend(line for line in text.splitlines() if line.startswith("Please say"))
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    mic = FakeMic(printed)
+    monkeypatch.setattr(audio, "MicSource", lambda: mic)
+    monkeypatch.setattr(sys, "stdout", Printer())
+    assert main(["enrol", "--speaker", "text"]) == 0
+    assert mic.closed
+    assert len(printed) == len(SENTENCES)
+    assert voice_profile.saved(BUNDLED_MODEL_KEY) == profile()
+
+    settings = Settings()
+    live = launch.make_recognizer("pocketsphinx", None, settings, FakeMic([]))
+    assert live.adapted
+    wav = tmp_path / "one.wav"
+    synth.write_wav(wav, synth.session(["stop"], "flite:slt", 1.0))
+    assert not launch.make_recognizer("pocketsphinx", None, settings, audio.WavSource(wav)).adapted
+    assert not launch.make_recognizer("pocketsphinx", None, settings, None).adapted
+
+
+def test_a_damaged_profile_is_ignored_with_a_notice(capsys):
+    path = profile()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("1\n3\n13\n0.5 garbage\n")
+    assert voice_profile.for_session(FakeMic([])) is None
+    err = capsys.readouterr().err
+    assert "damaged" in err and "voice-cecert enrol" in err and err.count("\n") == 1
+    assert not launch.make_recognizer("pocketsphinx", None, Settings(), FakeMic([])).adapted
