@@ -28,8 +28,9 @@ from voice_cecert.audio import BLOCK_SECONDS
 from voice_cecert.errors import UserError
 
 SENTENCES = Path(__file__).parent / "asr" / "enrolment.yaml"
-# Fewer sentences than this heard clearly and nothing is learned. Measured with
-# scripts/bench_intents.py --sessions enrolled (docs/BENCHMARKS.md, "Speaker adaptation").
+# Fewer sentences than this heard clearly and nothing is learned. A conservative floor: on
+# the espeak-ng voices 5, 10 and 20 sentences gave 151, 148 and 151 of 179 development
+# commands (docs/BENCHMARKS.md, "Fifth session ... speaker adaptation").
 MIN_TAKES = 10
 LISTEN_SECONDS = 12.0  # of silence after the chime before the sentence counts as missed
 TRIES = 2
