@@ -38,22 +38,29 @@ def save(model_key: str, transform: str) -> Path:
     return path
 
 
-def saved(model_key: str) -> Path | None:
-    """The transform for this model if one was learned and is sound, else None."""
-    path = path_for(model_key)
+def problem(path: Path) -> str | None:
+    """Why the saved transform at `path` cannot be used, or None when it can."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"voice-cecert: your learned voice could not be read ({exc})", file=sys.stderr)
-        return None
+        return f"could not be read: {exc}"
     try:
         mllr.check(text)
     except ValueError as exc:
+        return f"is damaged: {exc}"
+    return None
+
+
+def saved(model_key: str) -> Path | None:
+    """The transform for this model if one was learned and is sound, else None."""
+    path = path_for(model_key)
+    if not path.exists():
+        return None
+    why = problem(path)
+    if why is not None:
         print(
-            f"voice-cecert: your learned voice is damaged and was not used ({exc}); "
-            "run 'voice-cecert enrol' again",
+            f"voice-cecert: your learned voice {why}; it was not used "
+            "(run 'voice-cecert enrol' again)",
             file=sys.stderr,
         )
         return None

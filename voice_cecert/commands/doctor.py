@@ -228,21 +228,20 @@ def check_learned_voice() -> Check:
     from voice_cecert.asr import mllr, voice_profile
     from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 
-    missing = mllr.missing_packages()
-    if voice_profile.path_for(BUNDLED_MODEL_KEY).exists():
-        try:
-            mllr.check(voice_profile.path_for(BUNDLED_MODEL_KEY).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+    path = voice_profile.path_for(BUNDLED_MODEL_KEY)
+    if path.exists():
+        why = voice_profile.problem(path)
+        if why is not None:
             return Check(
-                "learned voice", "warning", f"saved but unusable ({exc})", "voice-cecert enrol"
+                "learned voice", "warning", f"saved but unusable ({why})", "voice-cecert enrol"
             )
-        where = voice_profile.path_for(BUNDLED_MODEL_KEY)
         return Check(
             "learned voice",
             "ok",
-            f"pocketsphinx uses it with the microphone ({where}); voice-cecert enrol --forget "
+            f"pocketsphinx uses it with the microphone ({path}); voice-cecert enrol --forget "
             "deletes it",
         )
+    missing = mllr.missing_packages()
     if missing:
         needs = f"sudo apt-get install {' '.join(missing)}"
         return Check("learned voice", "ok", f"none; learning one needs {needs}")
