@@ -13,7 +13,8 @@ import dataclasses
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -156,6 +157,60 @@ class Endpointing:
             self._current = seconds
 
 
+class Timeline:
+    """The source's blocks, each moving stream time on (and, for a file, the shared clock),
+    whoever reads them: the loop, or an enrolment between two utterances."""
+
+    def __init__(self, blocks: Iterable[bytes], clock: StreamClock) -> None:
+        self._blocks = iter(blocks)
+        self.clock = clock
+        self.t = 0.0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        block = next(self._blocks)
+        self._move()
+        return block
+
+    def wait_a_block(self) -> None:
+        """A block's time passes with no audio (the source has ended)."""
+        if self.clock.stream:
+            self._move()
+        else:
+            time.sleep(BLOCK_SECONDS)
+
+    def _move(self) -> None:
+        self.t += BLOCK_SECONDS
+        if self.clock.stream:
+            self.clock.advance_to(self.t)
+
+
+class ListeningVoice:
+    """The enrolment's speaker inside the loop. A line returns once it is spoken, as the
+    enrolment needs, while the microphone is still read (and what it hears dropped: the app's
+    own voice), so stream time moves on while the app talks, as it does in the loop."""
+
+    def __init__(self, speech: SpeechQueue, timeline: Timeline) -> None:
+        self.speech = speech
+        self.timeline = timeline
+
+    def say(self, text: str) -> None:
+        self._until_done(lambda: self.speech.say_now(text))
+
+    def cue(self, kind: str, seconds: float) -> None:
+        self._until_done(lambda: self.speech.cue(kind, seconds))
+
+    def _until_done(self, speak: Callable[[], None]) -> None:
+        thread = threading.Thread(target=speak, name="enrolment-voice", daemon=True)
+        thread.start()
+        self.timeline.clock.adopt(thread)
+        while thread.is_alive():
+            if next(self.timeline, None) is None:
+                self.timeline.wait_a_block()  # the source ended; the line still takes its time
+
+
 def _plain(text: str) -> str:
     """A recogniser guess as grammar words ('stop(2)' -> 'stop')."""
     return " ".join(w.split("(")[0] for w in text.lower().split())
@@ -172,6 +227,7 @@ class Session:
     stop_routine: Callable[[], None]
     trailing_silence: float = 0.6
     heard: list[tuple[float, str]] = field(default_factory=list)  # (end, text) when awake
+    voice: Any = None  # live_voice.LiveVoice: learns the user's voice, may swap the recogniser
 
     def post(self, event: HostEvent) -> None:
         self.inbox.put(("event", event))
@@ -203,15 +259,15 @@ class Session:
     ) -> None:
         """Feed blocks until the source ends or the user says goodbye."""
         applied: object = object()
+        timeline = Timeline(blocks, self.clock)
         stream_t = 0.0
+        fed = 0.0  # seconds the recogniser has heard: its own time (the enrolment's are not)
         listening = push_to_talk is None
         endpointing = Endpointing(recognizer, self.trailing_silence)
         warm = [g for g in self.dialogue.likely_grammars() if g is not None]
         self.dialogue.greet()
-        for block in blocks:
-            stream_t += BLOCK_SECONDS
-            if self.clock.stream:
-                self.clock.advance_to(stream_t)
+        for block in timeline:
+            stream_t = timeline.t
             self.drain()
             self.dialogue.tick()
             if self.dialogue.finished:
@@ -239,24 +295,51 @@ class Session:
                     # the recogniser's stream time stays the same as the clock's.
                     block = bytes(len(block))
             transcript = recognizer.feed(block)
+            fed += BLOCK_SECONDS
             endpointing.after_block(transcript is not None)
             if transcript is not None:
                 if push_to_talk is not None:
                     push_to_talk.heard()
-                self._on_transcript(transcript, stream_t, trace)
+                self._on_transcript(transcript, stream_t, stream_t - fed, trace)
+                if self.voice is not None and self.voice.pending:
+                    self._learned_voice(timeline, blocks)
+                    if self.voice.recognizer is not recognizer:
+                        recognizer = self.voice.recognizer
+                        fed = 0.0
+                        applied = object()
+                        endpointing = Endpointing(recognizer, self.trailing_silence)
+                    recognizer.reset()  # it heard none of the enrolment
         else:
             transcript = recognizer.flush()
             if transcript is not None:
-                self._on_transcript(transcript, stream_t, trace)
+                self._on_transcript(transcript, stream_t, stream_t - fed, trace)
             self.drain()
 
-    def _on_transcript(self, t: Transcript, stream_t: float, trace: TextIO | None) -> None:
+    def _learned_voice(self, timeline: Timeline, source: Any) -> None:
+        """Run what "learn my voice" or "forget my voice" asked for, on this microphone."""
+        discard = getattr(source, "discard_pending", None)
+        voice = ListeningVoice(self.speech, timeline)
+        while self.speech.speaking and next(timeline, None) is not None:
+            pass  # the confirmation may still be playing
+        outcome = self.voice.run(
+            timeline, voice, discard, working=self.dialogue.msg.pick("learn_voice_working")
+        )
+        if discard is not None:
+            discard()  # what the microphone heard while the voice was being learned
+        if outcome is not None:
+            self.dialogue.on_event(outcome)
+
+    def _on_transcript(
+        self, t: Transcript, stream_t: float, shift: float, trace: TextIO | None
+    ) -> None:
+        """`shift`: stream time where the recogniser's own time began (it hears no enrolment,
+        and one with a newly learned voice starts at 0)."""
         asleep = self.dialogue.state is State.SLEEPING
         # Stream time and clock time differ by a constant with a live microphone.
-        offset = self.clock.now() - stream_t
+        offset = self.clock.now() - stream_t + shift
         during = self.speech.spoke_during(t.start + offset)
         if not asleep:  # in sleep nothing heard is kept, not even in memory
-            self.heard.append((t.end, t.text))
+            self.heard.append((t.end + shift, t.text))
             if trace is not None:
                 print(f"heard: {t.text}", file=trace, flush=True)
                 if t.second is not None:
@@ -358,6 +441,7 @@ def build_session(
     journal: Any = None,
     push_to_talk: bool = False,
     save_settings: Callable[[Any], None] | None = None,
+    voice: Any = None,
 ) -> Session:
     """Wire the real parts together around one speaker and one clock."""
     inbox: queue.Queue[Any] = queue.Queue()
@@ -389,5 +473,8 @@ def build_session(
         config=dialogue_config(settings, push_to_talk),
         journal=journal,
         save_prefs=save_prefs,
+        voice_learner=voice,
     )
-    return Session(dialogue, speech, clock, inbox, host.stop, float(settings.trailing_silence))
+    return Session(
+        dialogue, speech, clock, inbox, host.stop, float(settings.trailing_silence), voice=voice
+    )

@@ -39,11 +39,14 @@ ROUTINE_CONTROLS = (frozenset(CONTROLS) - {"menu", "progress", "wake"}) | {
 # A bare length ("five minutes") is not one: with nothing running it asks for nothing, and in
 # the idle grammar it was the phrase that number-like talk fitted best (3 of the benchmark's
 # 14 human recordings, "five five" as "five minute"). A length said with a practice is part of
-# that practice's phrase.
+# that practice's phrase. Learning or forgetting the user's voice is for idle only: it takes
+# over the microphone for a few minutes.
 IDLE_COMMANDS = (frozenset(CONTROLS) - {"resume", "skip", "back", "wake"}) | {
     "element",
     "change-plan",
     "crisis",
+    "learn-voice",
+    "forget-voice",
 }
 # While the app is talking only these interrupt it; everything else heard is its own voice.
 BARGE_IN = frozenset({"stop", "pause"})
@@ -148,6 +151,27 @@ class Output(Protocol):
     def voices(self) -> Sequence[str]: ...
 
 
+class VoiceLearner(Protocol):
+    """Learning the user's voice by ear, and forgetting it (live_voice.py)."""
+
+    @property
+    def listens(self) -> bool:
+        """A live microphone: the sentences can be said back (not typed text, not a file)."""
+
+    @property
+    def serves_session(self) -> bool:
+        """The speech engine in use would use a learned voice (pocketsphinx, not vosk)."""
+
+    def missing_tools(self) -> Sequence[str]: ...
+
+    def has_voice(self) -> bool: ...
+
+    def learn(self) -> None:
+        """Start once this utterance is handled; a VoiceLearned event follows."""
+
+    def forget(self) -> bool: ...
+
+
 class JournalLike(Protocol):
     """Only read here ("how am I doing"); practices are logged as routines run."""
 
@@ -187,6 +211,18 @@ class RoutineEnded:
 
 
 HostEvent = RoutineStarted | AnswerExpected | AnswerClosed | RoutineEnded
+
+
+@dataclass(frozen=True)
+class VoiceLearned:
+    """The enrolment asked for with "learn my voice" is over (sent by the assistant loop)."""
+
+    taken: int  # sentences heard clearly
+    total: int
+    needed: int  # fewer taken than this and nothing is learned
+    saved: bool
+    in_use: bool = False  # the running session already listens with it
+    problem: str = ""  # why nothing was saved, when it was not too few sentences
 
 
 # ---- configuration and prompts ------------------------------------------------------------
@@ -257,6 +293,7 @@ class Dialogue:
         messages: Messages | None = None,
         journal: JournalLike | None = None,
         save_prefs: Callable[[float, float, str], None] | None = None,
+        voice_learner: VoiceLearner | None = None,
     ) -> None:
         self.matcher = matcher
         self.host = host
@@ -266,6 +303,7 @@ class Dialogue:
         self.msg = messages or Messages.load()
         self.journal = journal
         self.save_prefs = save_prefs
+        self.voice_learner = voice_learner
         self.state = State.IDLE
         self.finished = False
         self.paused = False
@@ -447,7 +485,10 @@ class Dialogue:
             line += " " + self.msg.pick("paused")
         self.say(line)
 
-    def on_event(self, event: HostEvent) -> None:
+    def on_event(self, event: HostEvent | VoiceLearned) -> None:
+        if isinstance(event, VoiceLearned):
+            self._voice_learned(event)
+            return
         if isinstance(event, RoutineStarted):
             return  # the host logs practices; the dialogue already knows what it started
         if isinstance(event, AnswerExpected):
@@ -541,6 +582,8 @@ class Dialogue:
             return "tell me about rumination"
         if name == "progress":
             return "how am I doing"
+        if name in ("learn-voice", "forget-voice"):
+            return name.replace("-", " my ")
         return name
 
     def _help_key(self) -> str:
@@ -582,7 +625,7 @@ class Dialogue:
         if self._confirming is not None and name in {"yes", "no"}:
             pending, self._confirming = self._confirming, None
             if name == "yes":
-                self._start(pending)
+                self._confirmed(pending)
             else:
                 self.say(self.msg.pick("confirm_declined"))
             return
@@ -602,6 +645,15 @@ class Dialogue:
             self._answer(intent)
         else:
             self._not_understood(intent.text)
+
+    def _confirmed(self, pending: Intent) -> None:
+        if pending.name == "learn-voice" and self.voice_learner is not None:
+            self.voice_learner.learn()  # the enrolment speaks for itself from here
+        elif pending.name == "forget-voice" and self.voice_learner is not None:
+            gone = self.voice_learner.forget()
+            self.say(self.msg.pick("forget_voice_done" if gone else "forget_voice_none"))
+        else:
+            self._start(pending)
 
     def _needs_confirming(self, intent: Intent, confidence: float) -> bool:
         fuzzy = not intent.exact and intent.score < self.config.confirm_score
@@ -836,6 +888,40 @@ class Dialogue:
             self._routine = None
         self.say(self.msg.pick("farewell"))
         self.finished = True
+
+    def _on_learn_voice(self, intent: Intent) -> None:
+        learner = self.voice_learner
+        if learner is None or not learner.listens:
+            self.say(self.msg.pick("learn_voice_no_microphone"))
+            return
+        missing = list(learner.missing_tools())
+        if missing:
+            packages = spoken_list(missing, "and").replace("'", "")
+            self.say(self.msg.pick("learn_voice_no_tools", packages=packages))
+            return
+        line = self.msg.pick("learn_voice_confirm")
+        if not learner.serves_session:
+            line = f"{self.msg.pick('learn_voice_engine')} {line}"
+        self._confirming = intent
+        self.say(line)
+
+    def _on_forget_voice(self, intent: Intent) -> None:
+        if self.voice_learner is None or not self.voice_learner.has_voice():
+            self.say(self.msg.pick("forget_voice_none"))
+            return
+        self._confirming = intent
+        self.say(self.msg.pick("forget_voice_confirm"))
+
+    def _voice_learned(self, event: VoiceLearned) -> None:
+        self._activity()  # the enrolment took minutes: they count as time spent with the app
+        values = {"taken": event.taken, "total": event.total, "needed": event.needed}
+        if event.saved:
+            key = "learn_voice_in_use" if event.in_use else "learn_voice_saved"
+        elif event.problem:
+            key, values = "learn_voice_failed", {"problem": event.problem}
+        else:
+            key = "learn_voice_too_few"
+        self.say(self.msg.pick(key, **values))
 
     def _on_change_plan(self, intent: Intent) -> None:
         if not self.host.available("practice-plan"):

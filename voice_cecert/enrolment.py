@@ -146,6 +146,22 @@ def dictionary_path() -> str:
     return os.path.join(bundled_model_dir(), "cmudict-en-us.dict")
 
 
+def shipped_recognizer(trailing_silence: float):
+    """The recogniser takes are collected with: the model as shipped, because a transform is
+    always learned against it, never on top of another."""
+    from voice_cecert.asr.sphinx_engine import SphinxRecognizer
+
+    return SphinxRecognizer(trailing_silence=trailing_silence)
+
+
+def learn_and_save(result: EnrolmentResult) -> Path:
+    """Learn the transform (see `learn`) and keep it as the user's voice; where it went."""
+    from voice_cecert.asr import voice_profile
+    from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
+
+    return voice_profile.save(BUNDLED_MODEL_KEY, learn(result))
+
+
 def learn(result: EnrolmentResult, min_takes: int = MIN_TAKES) -> str:
     """The transform for these takes; AdaptationError when too few were heard clearly."""
     from voice_cecert.asr import mllr

@@ -62,6 +62,7 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
     from voice_cecert import config, speech
     from voice_cecert.assistant import PushToTalk, build_session, stdin_presses
     from voice_cecert.intents.loader import load_intents
+    from voice_cecert.live_voice import LiveVoice
     from voice_cecert.stream_clock import StreamClock
 
     settings = config.load_settings()
@@ -109,6 +110,10 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
             options.engine or settings.engine, options.model, settings, source
         )
 
+    # "learn my voice" needs the microphone; "forget my voice" works typed too
+    voice = LiveVoice(
+        recognizer, None if text_mode else source, trailing_silence=settings.trailing_silence
+    )
     journal, journal_notice = open_journal(options.journal)
     session = build_session(
         speaker=speaker,
@@ -118,13 +123,16 @@ def run_assistant(options: LaunchOptions, stdin: TextIO, stdout: TextIO) -> int:
         journal=journal,
         push_to_talk=options.push_to_talk and not text_mode,
         save_settings=config.save_settings,
+        voice=voice,
     )
     if notice is not None:  # said, not only shown: nothing here needs the screen
         session.dialogue.say(TEXT_MODE_NOTICE.format(reason=notice))
     if journal_notice is not None:
         session.dialogue.say(journal_notice)
     live = None if text_mode else source
-    with cepstral_mean.kept_for(recognizer, live, settings.remember_microphone):
+    # the voice holds the recogniser in use at the end (learning a voice replaces it)
+    keeper = voice if hasattr(recognizer, "seed_cepstral_mean") else recognizer
+    with cepstral_mean.kept_for(keeper, live, settings.remember_microphone):
         try:
             if text_mode:
                 session.run_text(stdin)

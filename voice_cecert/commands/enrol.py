@@ -64,7 +64,6 @@ def _enrol(args: argparse.Namespace) -> int:
         return 0
 
     from voice_cecert.asr import cepstral_mean, mllr
-    from voice_cecert.asr.sphinx_engine import SphinxRecognizer
     from voice_cecert.config import load_settings
 
     missing = mllr.missing_packages()  # before asking anyone to read 20 sentences
@@ -75,8 +74,7 @@ def _enrol(args: argparse.Namespace) -> int:
         )
     settings = load_settings()
     _note_if_vosk(settings)
-    # the model as shipped: a transform is always learned against it, never on top of another
-    recognizer = SphinxRecognizer(trailing_silence=settings.trailing_silence)
+    recognizer = enrolment.shipped_recognizer(settings.trailing_silence)
     if args.wav is not None:
         from voice_cecert.audio import WavSource
 
@@ -100,11 +98,8 @@ def _enrol(args: argparse.Namespace) -> int:
 
 def _finish(result, speaker) -> int:
     from voice_cecert import enrolment
-    from voice_cecert.asr import voice_profile
-    from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 
-    transform = enrolment.learn(result)
-    voice_profile.save(BUNDLED_MODEL_KEY, transform)
+    enrolment.learn_and_save(result)
     taken, total = len(result.takes), len(result.takes) + len(result.missed)
     line = DONE.format(taken=taken, total=total)
     if speaker is not None:

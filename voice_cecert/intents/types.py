@@ -14,6 +14,8 @@ Intent names (the contract between the intents file, the benchmark, and the dial
 - "change-plan": slot "question" (1-6, a worksheet question: "change my task-positive
   activities" -> 2).
 - "crisis": words of self-harm or crisis; the dialogue stops everything and answers safely.
+- "learn-voice" ("learn my voice", "you keep mishearing me") and "forget-voice" ("forget my
+  voice"): idle commands that learn the user's voice by ear (enrolment.py) or delete it.
 """
 
 from __future__ import annotations
