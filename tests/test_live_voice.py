@@ -202,12 +202,19 @@ def test_typed_it_points_to_the_microphone_and_can_still_forget():
 class User:
     """The microphone: a user who waits for the app to finish a line, then answers it (from
     `replies`, by a phrase in the line), and after each enrolment chime reads the sentence
-    just asked for. A reply of None, or `stop_after` sentences, ends the stream."""
+    just asked for. A reply of None, or `end_after` sentences, ends the stream; after
+    `stop_after` sentences it says "stop" instead."""
 
     device_name = "Test USB headset"
 
-    def __init__(self, replies: dict[str, str | None], stop_after: int | None = None) -> None:
+    def __init__(
+        self,
+        replies: dict[str, str | None],
+        end_after: int | None = None,
+        stop_after: int | None = None,
+    ) -> None:
         self.replies = replies
+        self.end_after = end_after
         self.stop_after = stop_after
         self.session = None
         self.read = 0
@@ -222,8 +229,11 @@ class User:
     def discard_pending(self) -> None:
         log = self.session.speech.log
         if log and log[-1].text == "(chime)":  # the enrolment listens: read the sentence
-            if self.stop_after is not None and self.read >= self.stop_after:
+            if self.end_after is not None and self.read >= self.end_after:
                 self._ended = True
+                return
+            if self.stop_after is not None and self.read >= self.stop_after:
+                self._play("stop", USER)
                 return
             self.read += 1
             self._play(log[-2].text.split(": ", 1)[1], READER)
@@ -302,7 +312,7 @@ def test_by_ear_it_learns_saves_and_hears_the_next_command_with_it(tmp_path):
 
 
 def test_by_ear_too_few_sentences_saves_nothing_and_says_so_kindly(tmp_path):
-    user = User({"any time": "learn my voice", "Shall we start?": "yes"}, stop_after=3)
+    user = User({"any time": "learn my voice", "Shall we start?": "yes"}, end_after=3)
     session, voice, first = run_by_ear(tmp_path, user)
     lines = [s.text for s in session.speech.log]
     assert lines[-1] == MSG["learn_voice_too_few"].format(
@@ -310,3 +320,19 @@ def test_by_ear_too_few_sentences_saves_nothing_and_says_so_kindly(tmp_path):
     )
     assert not profile().exists()
     assert voice.recognizer is first
+
+
+def test_by_ear_stop_after_a_chime_ends_it_and_saves_nothing(tmp_path):
+    user = User(
+        {"any time": "learn my voice", "Shall we start?": "yes", "whenever you'd like": None},
+        stop_after=2,
+    )
+    session, voice, first = run_by_ear(tmp_path, user)
+    lines = [s.text for s in session.speech.log]
+    assert "To end early, say 'stop' after a chime." in lines[2]
+    assert lines.count("(chime)") == 3
+    assert lines[-1] == MSG["learn_voice_stopped"]
+    assert MSG["learn_voice_working"] not in lines
+    assert not profile().exists()
+    assert voice.recognizer is first
+    assert session.dialogue.state is State.IDLE

@@ -308,6 +308,7 @@ class Session:
                         fed = 0.0
                         applied = object()
                         endpointing = Endpointing(recognizer, self.trailing_silence)
+                        warm = [g for g in self.dialogue.likely_grammars() if g is not None]
                     recognizer.reset()  # it heard none of the enrolment
         else:
             transcript = recognizer.flush()

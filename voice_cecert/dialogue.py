@@ -223,6 +223,7 @@ class VoiceLearned:
     saved: bool
     in_use: bool = False  # the running session already listens with it
     problem: str = ""  # why nothing was saved, when it was not too few sentences
+    stopped: bool = False  # the user said "stop" instead of a sentence: nothing was learned
 
 
 # ---- configuration and prompts ------------------------------------------------------------
@@ -917,6 +918,8 @@ class Dialogue:
         values = {"taken": event.taken, "total": event.total, "needed": event.needed}
         if event.saved:
             key = "learn_voice_in_use" if event.in_use else "learn_voice_saved"
+        elif event.stopped:
+            key = "learn_voice_stopped"
         elif event.problem:
             key, values = "learn_voice_failed", {"problem": event.problem}
         else:

@@ -39,6 +39,7 @@ INTRO = (
     "Let's learn your voice. I'll say {count} short sentences, one at a time. "
     "After each chime, say it back in your usual voice. It takes about three minutes."
 )
+STOP_HINT = "To end early, say '{stop}' after a chime."
 SAY = "Please say: {sentence}"
 AGAIN = "I didn't catch all of that. Once more: {sentence}"
 SKIP = "Let's skip that one."
@@ -56,6 +57,7 @@ def load_sentences(path: Path = SENTENCES) -> list[str]:
 class EnrolmentResult:
     takes: tuple[Take, ...]
     missed: tuple[str, ...]
+    stopped: bool = False  # the user said the stop phrase
 
 
 class Enrolment:
@@ -77,16 +79,25 @@ class Enrolment:
         recognizer.keep_audio = True
 
     def prompted(
-        self, blocks: Iterable[bytes], discard: Callable[[], None] | None = None
+        self,
+        blocks: Iterable[bytes],
+        discard: Callable[[], None] | None = None,
+        stop: str | None = None,
     ) -> EnrolmentResult:
         """Say each sentence, listen for it after a chime. `discard` drops what the
-        microphone heard while the app was talking (its own voice)."""
+        microphone heard while the app was talking (its own voice). `stop`: a phrase that
+        ends it early when heard instead of a sentence (the assistant's way out by voice,
+        say for a client at the door), listened for beside each sentence."""
         stream = iter(blocks)
         takes: list[Take] = []
         missed: list[str] = []
-        self.speaker.say(INTRO.format(count=len(self.sentences)))
+        intro = INTRO.format(count=len(self.sentences))
+        if stop is not None:
+            intro += " " + STOP_HINT.format(stop=stop)
+        self.speaker.say(intro)
+        stopping = {normalize_phrase(stop)} if stop is not None else set()
         for sentence in self.sentences:
-            self.recognizer.set_grammar([sentence])
+            self.recognizer.set_grammar([sentence] if stop is None else [sentence, stop])
             for attempt in range(TRIES):
                 line = SAY if attempt == 0 else AGAIN
                 self.speaker.say(line.format(sentence=sentence))
@@ -97,6 +108,8 @@ class Enrolment:
                 heard = self._next_utterance(stream, self.listen_seconds)
                 if heard is None and self._ended:
                     return EnrolmentResult(tuple(takes), tuple(missed))
+                if heard is not None and self._fits(heard, stopping):
+                    return EnrolmentResult(tuple(takes), tuple(missed), stopped=True)
                 if heard is not None and self._fits(heard, {normalize_phrase(sentence)}):
                     takes.append(Take(sentence, self.recognizer.last_audio))
                     break

@@ -24,6 +24,8 @@ from voice_cecert.asr import mllr, voice_profile
 from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 from voice_cecert.dialogue import VoiceLearned
 
+STOP = "stop"  # said after a chime, ends the enrolment: nothing is learned
+
 
 def _pocketsphinx(trailing_silence: float) -> Callable[[str | None], Any]:
     """How the session's recogniser is rebuilt with (or without) a learned voice: as
@@ -107,9 +109,11 @@ class LiveVoice:
         _seed(collector, self.recognizer)
         sentences = enrolment.load_sentences()
         result = enrolment.Enrolment(collector, speaker, sentences).prompted(
-            blocks, discard=discard
+            blocks, discard=discard, stop=STOP
         )
         taken, total = len(result.takes), len(sentences)
+        if result.stopped:
+            return VoiceLearned(taken, total, enrolment.MIN_TAKES, saved=False, stopped=True)
         speaker.say(working)
         try:
             path = enrolment.learn_and_save(result)
