@@ -164,6 +164,9 @@ def test_forget_asks_then_deletes_and_goes_back_to_the_shipped_model(shipped):
     assert said(d, out, "forget my voice") == MSG["forget_voice_confirm"]
     assert said(d, out, "no") == MSG["confirm_declined"]
     assert path.exists()
+    again = f"{MSG['learn_voice_again']} {MSG['learn_voice_confirm']}"
+    assert said(d, out, "learn my voice") == again
+    assert said(d, out, "no") == MSG["confirm_declined"]
     assert said(d, out, "forget my voice") == MSG["forget_voice_confirm"]
     assert said(d, out, "yes") == MSG["forget_voice_done"]
     assert not path.exists()

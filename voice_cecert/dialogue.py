@@ -901,6 +901,8 @@ class Dialogue:
             self.say(self.msg.pick("learn_voice_no_tools", packages=packages))
             return
         line = self.msg.pick("learn_voice_confirm")
+        if learner.has_voice():
+            line = f"{self.msg.pick('learn_voice_again')} {line}"
         if not learner.serves_session:
             line = f"{self.msg.pick('learn_voice_engine')} {line}"
         self._confirming = intent
