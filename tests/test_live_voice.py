@@ -21,7 +21,7 @@ from voice_cecert.asr.select import make_recognizer
 from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 from voice_cecert.assistant import IntentsAdapter, build_session
 from voice_cecert.audio import BLOCK_BYTES
-from voice_cecert.dialogue import Dialogue, Messages, State
+from voice_cecert.dialogue import Dialogue, Messages, State, VoiceLearned
 from voice_cecert.intents.loader import load_intents
 from voice_cecert.live_voice import LiveVoice
 from voice_cecert.speech import WavSpeaker
@@ -175,6 +175,23 @@ def test_forget_asks_then_deletes_and_goes_back_to_the_shipped_model(shipped):
     assert learner.run(iter(()), Out(), None, working="") is None
     assert learner.recognizer is not adapted and not learner.recognizer.adapted
     assert not learner.pending
+
+
+def test_what_it_says_when_the_enrolment_is_over(shipped):
+    d, out = talk(LiveVoice(shipped, Mic()))
+    outcomes = [
+        (VoiceLearned(18, 20, 10, saved=True, in_use=True), "learn_voice_in_use", 18),
+        (VoiceLearned(18, 20, 10, saved=True), "learn_voice_saved", 18),  # vosk in use
+        (VoiceLearned(4, 20, 10, saved=False), "learn_voice_too_few", 4),
+        (VoiceLearned(2, 20, 10, saved=False, stopped=True), "learn_voice_stopped", 2),
+    ]
+    for event, key, taken in outcomes:
+        d.on_event(event)
+        assert out.lines[-1] == MSG[key].format(taken=taken, total=20, needed=10)
+    d.on_event(VoiceLearned(15, 20, 10, saved=False, problem="bw failed: no audio"))
+    assert out.lines[-1].endswith("so nothing was saved: bw failed: no audio.")
+    assert "pocketsphinx" in MSG["learn_voice_saved"]
+    assert d.state is State.IDLE
 
 
 # ---- typed (no microphone) -------------------------------------------------------------------

@@ -202,6 +202,11 @@ class ListeningVoice:
     def cue(self, kind: str, seconds: float) -> None:
         self._until_done(lambda: self.speech.cue(kind, seconds))
 
+    def until_quiet(self) -> None:
+        """Let the dialogue's queued lines finish (the question just answered) first."""
+        while self.speech.speaking and next(self.timeline, None) is not None:
+            pass
+
     def _until_done(self, speak: Callable[[], None]) -> None:
         thread = threading.Thread(target=speak, name="enrolment-voice", daemon=True)
         thread.start()
@@ -320,8 +325,6 @@ class Session:
         """Run what "learn my voice" or "forget my voice" asked for, on this microphone."""
         discard = getattr(source, "discard_pending", None)
         voice = ListeningVoice(self.speech, timeline)
-        while self.speech.speaking and next(timeline, None) is not None:
-            pass  # the confirmation may still be playing
         outcome = self.voice.run(
             timeline, voice, discard, working=self.dialogue.msg.pick("learn_voice_working")
         )

@@ -97,14 +97,16 @@ class LiveVoice:
         discard: Callable[[], None] | None,
         working: str,
     ) -> VoiceLearned | None:
-        """Do what was asked. `speaker` says a line and returns when it is spoken; `working`
-        is said between the last sentence and the learning, which takes a few seconds."""
+        """Do what was asked. `speaker` says a line and returns when it is spoken, and waits
+        for what the app is still saying (`until_quiet`); `working` is said between the last
+        sentence and the learning, which takes a few seconds."""
         job, self._job = self._job, None
         if job == "forget":
             self._swap(None, self.recognizer)
             return None
         if job != "learn":
             return None
+        speaker.until_quiet()
         collector = enrolment.shipped_recognizer(self.trailing_silence)
         _seed(collector, self.recognizer)
         sentences = enrolment.load_sentences()
