@@ -237,7 +237,7 @@ class Stack:
     a commit before that module existed, the same parts wired the same way."""
 
     def __init__(
-        self, engine: str, condition: bool, filler: bool = False, mllr: str | None = None
+        self, engine: str, condition: bool, filler: bool = False, voice: str | None = None
     ) -> None:
         from voice_cecert.asr.select import make_recognizer
         from voice_cecert.intents.matcher import Matcher
@@ -246,7 +246,7 @@ class Stack:
         # free dictation (its worst case for speed) and its accuracy is not reported
         self.korean = engine == "vosk"
         model = korean_model() if self.korean else None
-        learned = {"mllr": mllr} if mllr else {}  # older commits have no such option
+        learned = {"voice": voice} if voice else {}  # older commits have no such option
         self.recognizer = make_recognizer(engine, model_path=model, condition=condition, **learned)
         self.name = self.recognizer.name
         self.matcher = Matcher()
@@ -380,7 +380,7 @@ def worker(args: argparse.Namespace) -> None:
                         args.engine,
                         condition=args.condition == "on",
                         filler=args.filler,
-                        mllr=learned.get(voice),
+                        voice=learned.get(voice),
                     )
                     if remembered is not None:
                         from voice_cecert.asr import cepstral_mean
@@ -439,8 +439,8 @@ def earlier_sessions(
 
 def enrolled_voices(items: list[Item], args: argparse.Namespace) -> dict[str, str]:
     """Each synthetic voice reads the enrolment sentences once, as a user would with
-    `voice-cecert enrol --wav`; the learned voice (an MLLR transform) goes to a file beside
-    the results. None of the sentences is in a data set (tests/asr/test_enrolment.py)."""
+    `voice-cecert enrol --wav`; the learned voice (the adapted model files) goes to a folder
+    beside the results. None of the sentences is in a data set (tests/asr/test_enrolment.py)."""
     from voice_cecert import enrolment
     from voice_cecert.asr.sphinx_engine import SphinxRecognizer
     from voice_cecert.audio import blocks_from_array
@@ -451,9 +451,11 @@ def enrolled_voices(items: list[Item], args: argparse.Namespace) -> dict[str, st
         audio = synth.session(sentences, voice, 1.0, lead=LEAD, tail=TAIL)
         session = enrolment.Enrolment(SphinxRecognizer(), None, sentences)
         result = session.from_recording(blocks_from_array(audio))
-        path = Path(f"{args.out}.{re.sub(r'[^a-z0-9]+', '-', voice)}.mllr")
-        path.write_text(enrolment.learn(result))
-        learned[voice] = str(path)
+        folder = Path(f"{args.out}.{re.sub(r'[^a-z0-9]+', '-', voice)}.voice")
+        folder.mkdir(exist_ok=True)
+        for name, data in enrolment.learn(result).files.items():
+            (folder / name).write_bytes(data)
+        learned[voice] = str(folder)
         print(f"  {voice}: learned from {len(result.takes)} of {len(sentences)} sentences")
     return learned
 

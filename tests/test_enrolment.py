@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voice_cecert import enrolment, synth
-from voice_cecert.asr import mllr
+from voice_cecert.asr import adaptation
 from voice_cecert.asr.endpointed import normalize_phrase
 from voice_cecert.asr.sphinx_engine import SphinxRecognizer, extra_pronunciations
 from voice_cecert.audio import BLOCK_BYTES, blocks_from_array
@@ -31,8 +31,8 @@ def test_sentences_are_plain_and_every_word_is_in_the_dictionary():
     assert 15 <= len(SENTENCES) <= 30
     assert len(set(map(normalize_phrase, SENTENCES))) == len(SENTENCES)
     for sentence in SENTENCES:
-        assert set(mllr.words_of(sentence)) <= words, sentence
-    assert not set(extra_pronunciations()) & {w for s in SENTENCES for w in mllr.words_of(s)}
+        assert set(adaptation.words_of(sentence)) <= words, sentence
+    assert not set(extra_pronunciations()) & {w for s in SENTENCES for w in adaptation.words_of(s)}
 
 
 def test_no_sentence_is_in_a_benchmark_set():
@@ -131,9 +131,10 @@ def test_prompted_asks_again_then_skips_and_keeps_only_what_it_heard():
 
 def test_too_few_takes_learn_nothing():
     result = enrolment.EnrolmentResult(
-        takes=tuple(mllr.Take(s, b"\0" * 3200) for s in SENTENCES[:3]), missed=tuple(SENTENCES[3:])
+        takes=tuple(adaptation.Take(s, b"\0" * 3200) for s in SENTENCES[:3]),
+        missed=tuple(SENTENCES[3:]),
     )
-    with pytest.raises(mllr.AdaptationError, match=f"only 3 of {len(SENTENCES)} sentences"):
+    with pytest.raises(adaptation.AdaptationError, match=f"only 3 of {len(SENTENCES)} sentences"):
         enrolment.learn(result)
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from voice_cecert import config, enrolment, launch, synth
-from voice_cecert.asr import mllr, voice_profile
+from voice_cecert.asr import adaptation, voice_profile
 from voice_cecert.asr.select import make_recognizer
-from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
+from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY, bundled_model_dir
 from voice_cecert.assistant import IntentsAdapter, build_session
 from voice_cecert.audio import BLOCK_BYTES
 from voice_cecert.dialogue import Dialogue, Messages, State, VoiceLearned
@@ -47,12 +47,10 @@ def profile() -> Path:
     return voice_profile.path_for(BUNDLED_MODEL_KEY)
 
 
-def identity_transform() -> str:
-    """A well-formed transform that changes nothing (what mllr_solve writes with no data)."""
-    n = mllr.VECTOR
-    rows = [" ".join("1" if i == j else "0" for j in range(n)) for i in range(n)]
-    stream = [str(n), *rows, " ".join(["0"] * n), " ".join(["1"] * n)]
-    return "\n".join(["1", str(mllr.STREAMS), *stream * mllr.STREAMS]) + "\n"
+def unchanged_voice() -> adaptation.LearnedVoice:
+    """A sound learned voice that changes nothing: the model's own files."""
+    model = Path(bundled_model_dir()) / "en-us"
+    return adaptation.LearnedVoice({n: (model / n).read_bytes() for n in adaptation.ADAPTED})
 
 
 class Mic:
@@ -142,7 +140,7 @@ def test_with_vosk_it_says_the_voice_serves_pocketsphinx():
 
 
 def test_missing_training_tools_are_said_and_nothing_starts(shipped, monkeypatch):
-    monkeypatch.setattr(mllr, "find_tool", lambda name: None)
+    monkeypatch.setattr(adaptation, "find_tool", lambda name: None)
     learner = LiveVoice(shipped, Mic())
     d, out = talk(learner)
     line = said(d, out, "learn my voice")
@@ -156,8 +154,8 @@ def test_forget_asks_then_deletes_and_goes_back_to_the_shipped_model(shipped):
     d, out = talk(LiveVoice(shipped, Mic()))
     assert said(d, out, "forget my voice") == MSG["forget_voice_none"]
 
-    path = voice_profile.save(BUNDLED_MODEL_KEY, identity_transform())
-    adapted = make_recognizer("pocketsphinx", mllr=str(path))
+    path = voice_profile.save(BUNDLED_MODEL_KEY, unchanged_voice())
+    adapted = make_recognizer("pocketsphinx", voice=voice_profile.unpack(path))
     assert adapted.adapted
     learner = LiveVoice(adapted, Mic())
     d, out = talk(learner)
@@ -210,7 +208,7 @@ def test_typed_it_points_to_the_microphone_and_can_still_forget():
     assert "voice-cecert enrol --wav" in lines[1]
     assert lines[2] in MSG["reprompt"]  # no question was asked
 
-    voice_profile.save(BUNDLED_MODEL_KEY, identity_transform())
+    voice_profile.save(BUNDLED_MODEL_KEY, unchanged_voice())
     lines = typed("forget my voice\nyes\n")
     assert lines[1:] == [MSG["forget_voice_confirm"], MSG["forget_voice_done"]]
     assert not profile().exists()
@@ -317,9 +315,8 @@ def test_by_ear_it_learns_saves_and_hears_the_next_command_with_it(tmp_path):
     done = next(line for line in lines if line.startswith("Done. I learned your voice"))
     assert f"of {len(SENTENCES)} sentences" in done
 
-    text = profile().read_text()
-    mllr.check(text)
-    assert not mllr.is_identity(text)
+    learned = voice_profile.load(profile())  # checked against the model's own files
+    assert learned.files["means"] != unchanged_voice().files["means"]
     assert stat.S_IMODE(profile().stat().st_mode) == 0o600
     # the recogniser the next utterance went to is a new one, with the learned voice
     assert not first.adapted

@@ -8,8 +8,8 @@ different sentence would teach the model the wrong sounds. A missed sentence is 
 once more, then skipped. A recording made with another tool works too (`from_recording`): its
 utterances are matched against all the sentences, in any order.
 
-The audio of a take lives in memory until `mllr.estimate` has used it; see mllr.py for what
-is kept afterwards (a transform, no audio).
+The audio of a take lives in memory until `adaptation.estimate` has used it; see
+adaptation.py for what is kept afterwards (the adapted model's statistics, no audio).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import yaml
 
+from voice_cecert.asr.adaptation import LearnedVoice, Take
 from voice_cecert.asr.base import Transcript
 from voice_cecert.asr.endpointed import normalize_phrase
-from voice_cecert.asr.mllr import Take
 from voice_cecert.audio import BLOCK_SECONDS
 from voice_cecert.errors import UserError
 
@@ -160,31 +160,31 @@ def dictionary_path() -> str:
 
 
 def shipped_recognizer(trailing_silence: float):
-    """The recogniser takes are collected with: the model as shipped, because a transform is
-    always learned against it, never on top of another."""
+    """The recogniser takes are collected with: the model as shipped, because a voice is
+    always learned from it, never on top of another."""
     from voice_cecert.asr.sphinx_engine import SphinxRecognizer
 
     return SphinxRecognizer(trailing_silence=trailing_silence)
 
 
 def learn_and_save(result: EnrolmentResult) -> Path:
-    """Learn the transform (see `learn`) and keep it as the user's voice; where it went."""
+    """Learn the voice (see `learn`) and keep it as the user's; where it went."""
     from voice_cecert.asr import voice_profile
     from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 
     return voice_profile.save(BUNDLED_MODEL_KEY, learn(result))
 
 
-def learn(result: EnrolmentResult, min_takes: int = MIN_TAKES) -> str:
-    """The transform for these takes; AdaptationError when too few were heard clearly."""
-    from voice_cecert.asr import mllr
+def learn(result: EnrolmentResult, min_takes: int = MIN_TAKES) -> LearnedVoice:
+    """The model adapted to these takes; AdaptationError when too few were heard clearly."""
+    from voice_cecert.asr import adaptation
     from voice_cecert.asr.sphinx_engine import bundled_model_dir
 
     total = len(result.takes) + len(result.missed)
     if len(result.takes) < min_takes:
-        raise mllr.AdaptationError(
+        raise adaptation.AdaptationError(
             f"only {len(result.takes)} of {total} sentences were heard clearly (at least "
             f"{min_takes} are needed), so nothing was learned; try again somewhere quieter"
         )
     acoustic = os.path.join(bundled_model_dir(), "en-us")
-    return mllr.estimate(list(result.takes), acoustic, dictionary_path())
+    return adaptation.estimate(list(result.takes), acoustic, dictionary_path())

@@ -42,7 +42,7 @@ def make_recognizer(engine: str, model: str | None, settings: Any, source: Any =
         engine=engine,
         model_path=model or getattr(settings, "model_path", "") or None,
         trailing_silence=settings.trailing_silence,
-        mllr=voice_profile.for_session(source),
+        voice=voice_profile.for_session(source),
     )
 
 

@@ -6,9 +6,9 @@ reads the same microphone the loop reads and nothing else may decode it meanwhil
 live microphone can do it: the sentences must be heard and said back, and a learned voice is
 only ever used for a live microphone (voice_profile.py).
 
-The new voice is used from the next utterance. pocketsphinx 5 reads its `mllr` option only
-when a decoder is made (its Python Decoder has no way to load a transform later, and
-`reinit` would drop every grammar and added word), so a new recogniser is built with it and
+The new voice is used from the next utterance. pocketsphinx 5 reads model files only when a
+decoder is made (its Python Decoder has no way to load them later, and `reinit` would drop
+every grammar and added word), so a new recogniser is built with it and
 takes over, starting from the cepstral mean the enrolment settled on; forgetting the voice
 does the same without it. Vosk does not use a learned voice: it is saved for the
 pocketsphinx engine and the session goes on as it was.
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from voice_cecert import enrolment
-from voice_cecert.asr import mllr, voice_profile
+from voice_cecert.asr import adaptation, voice_profile
 from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 from voice_cecert.dialogue import VoiceLearned
 
@@ -31,10 +31,13 @@ def _pocketsphinx(trailing_silence: float) -> Callable[[str | None], Any]:
     """How the session's recogniser is rebuilt with (or without) a learned voice: as
     launch.make_recognizer builds it."""
 
-    def rebuild(transform: str | None) -> Any:
+    def rebuild(saved: str | None) -> Any:
+        from pathlib import Path
+
         from voice_cecert.asr.select import make_recognizer
 
-        return make_recognizer("pocketsphinx", trailing_silence=trailing_silence, mllr=transform)
+        voice = voice_profile.unpack(Path(saved)) if saved else None
+        return make_recognizer("pocketsphinx", trailing_silence=trailing_silence, voice=voice)
 
     return rebuild
 
@@ -70,7 +73,7 @@ class LiveVoice:
         return getattr(self.recognizer, "name", "") == "pocketsphinx"
 
     def missing_tools(self) -> list[str]:
-        return mllr.missing_packages()
+        return adaptation.missing_packages()
 
     def has_voice(self) -> bool:
         return voice_profile.path_for(BUNDLED_MODEL_KEY).exists()
@@ -119,7 +122,7 @@ class LiveVoice:
         speaker.say(working)
         try:
             path = enrolment.learn_and_save(result)
-        except mllr.AdaptationError as exc:
+        except adaptation.AdaptationError as exc:
             problem = "" if taken < enrolment.MIN_TAKES else str(exc)
             return VoiceLearned(taken, total, enrolment.MIN_TAKES, saved=False, problem=problem)
         in_use = self.serves_session
@@ -127,8 +130,8 @@ class LiveVoice:
             self._swap(str(path), collector)
         return VoiceLearned(taken, total, enrolment.MIN_TAKES, saved=True, in_use=in_use)
 
-    def _swap(self, transform: str | None, seed_from: Any) -> None:
-        fresh = self._rebuild(transform)
+    def _swap(self, saved: str | None, seed_from: Any) -> None:
+        fresh = self._rebuild(saved)
         _seed(fresh, seed_from)
         self.recognizer = fresh
 

@@ -89,27 +89,34 @@ def test_doctor_says_what_is_remembered_of_the_microphone(capfd):
     assert lines["microphone memory"].endswith("ok (off: remember_microphone is false)")
 
 
-def test_learned_voice_saved_damaged_or_not_learnable(capfd, monkeypatch):
-    from voice_cecert.asr import mllr, voice_profile
-    from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
+def test_learned_voice_saved_damaged_old_or_not_learnable(capfd, monkeypatch):
+    import os
+    from pathlib import Path
+
+    from voice_cecert.asr import adaptation, voice_profile
+    from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY, bundled_model_dir
 
     path = voice_profile.path_for(BUNDLED_MODEL_KEY)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("not a transform")
+    path.write_text("not a learned voice")
     _, lines, _, _ = doctor(capfd)
     assert lines["learned voice"].startswith("learned voice: warning: saved but unusable (")
     assert lines["learned voice"].endswith("-> fix: voice-cecert enrol")
 
-    numbers = ["1", "3"] + (
-        ["13"] + ["1" if i % 14 == 0 else "0" for i in range(169)] + ["0.5"] * 13 + ["1"] * 13
-    ) * 3
-    voice_profile.save(BUNDLED_MODEL_KEY, " ".join(numbers))
+    model = Path(bundled_model_dir()) / "en-us"  # the model's own files: a sound voice file
+    own = adaptation.LearnedVoice({n: (model / n).read_bytes() for n in adaptation.ADAPTED})
+    voice_profile.save(BUNDLED_MODEL_KEY, own)
     _, lines, _, _ = doctor(capfd)
     assert lines["learned voice"].startswith("learned voice: ok (pocketsphinx uses it")
     assert "enrol --forget" in lines["learned voice"]
 
     path.unlink()
-    monkeypatch.setattr(mllr, "find_tool", lambda name: None)
+    path.with_suffix(".mllr").write_text("1 3 ...")  # what the fifth session's version saved
+    _, lines, _, _ = doctor(capfd)
+    assert lines["learned voice"].startswith("learned voice: warning: learned by an earlier")
+    os.remove(path.with_suffix(".mllr"))
+
+    monkeypatch.setattr(adaptation, "find_tool", lambda name: None)
     _, lines, _, _ = doctor(capfd)
     assert lines["learned voice"] == (
         "learned voice: ok (none; learning one needs "

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from voice_cecert import audio, enrolment, launch, synth
-from voice_cecert.asr import mllr, voice_profile
+from voice_cecert.asr import adaptation, voice_profile
 from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 from voice_cecert.audio import BLOCK_BYTES
 from voice_cecert.cli import main
@@ -37,13 +37,13 @@ def test_list_prints_the_sentences(capsys):
     assert capsys.readouterr().out.splitlines() == SENTENCES
 
 
-def test_from_a_recording_saves_a_private_transform_then_forget(reading, capsys):
+def test_from_a_recording_saves_a_private_voice_then_forget(reading, capsys):
     assert main(["enrol", "--wav", str(reading)]) == 0
     out = capsys.readouterr().out
     assert "I've learned your voice from" in out
-    text = profile().read_text()
-    mllr.check(text)
-    assert not mllr.is_identity(text)
+    voice = voice_profile.load(profile())  # checked against the model's own files
+    own = Path(enrolment.dictionary_path()).parent / "en-us" / "means"
+    assert voice.files["means"] != own.read_bytes()
     assert stat.S_IMODE(profile().stat().st_mode) == 0o600
     assert stat.S_IMODE(profile().parent.stat().st_mode) == 0o700
     assert voice_profile.saved(BUNDLED_MODEL_KEY) == profile()
@@ -83,7 +83,7 @@ def test_no_microphone_is_one_line(monkeypatch, capsys):
 
 
 def test_missing_tools_are_said_before_anyone_reads(monkeypatch, capsys):
-    monkeypatch.setattr(mllr, "find_tool", lambda name: None)
+    monkeypatch.setattr(adaptation, "find_tool", lambda name: None)
     monkeypatch.setattr(audio, "MicSource", lambda: pytest.fail("the microphone was opened"))
     assert main(["enrol"]) == 2
     err = capsys.readouterr().err
@@ -149,7 +149,7 @@ def test_by_ear_from_the_microphone_then_used_with_the_microphone_only(
 def test_a_damaged_profile_is_ignored_with_a_notice(capsys):
     path = profile()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("1\n3\n13\n0.5 garbage\n")
+    path.write_bytes(b"PK\x03\x04 not really a zip")
     assert voice_profile.for_session(FakeMic([])) is None
     err = capsys.readouterr().err
     assert "damaged" in err and "voice-cecert enrol" in err and err.count("\n") == 1

@@ -51,24 +51,24 @@ def make_recognizer(
     model_path: str | Path | None = None,
     trailing_silence: float = DEFAULT_TRAILING_SILENCE,
     condition: bool = True,
-    mllr: str | None = None,
+    voice: str | None = None,
 ) -> EndpointedRecognizer:
     """A ready recogniser. "auto": vosk if a model is found, else pocketsphinx, which loads
-    the learned voice `mllr` if given (voice_profile.py)."""
+    the learned voice (a folder, `voice`) if given (voice_profile.py)."""
     if engine not in ENGINES:
         raise UserError(f"unknown speech engine {engine!r}; choose one of: {', '.join(ENGINES)}.")
     options = {"trailing_silence": trailing_silence, "condition": condition}
     if engine == "pocketsphinx":
         from voice_cecert.asr.sphinx_engine import SphinxRecognizer
 
-        return SphinxRecognizer(**options, mllr=mllr)
+        return SphinxRecognizer(**options, voice=voice)
     model = find_vosk_model(model_path)
     if model is None:
         if engine == "vosk":
             raise UserError(f"no vosk model was found: {HOW_TO_GET_A_MODEL}.")
         from voice_cecert.asr.sphinx_engine import SphinxRecognizer
 
-        return SphinxRecognizer(**options, mllr=mllr)
+        return SphinxRecognizer(**options, voice=voice)
     from voice_cecert.asr.vosk_engine import VoskRecognizer
 
     return VoskRecognizer(model, **options)

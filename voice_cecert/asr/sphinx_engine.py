@@ -68,7 +68,7 @@ from tempfile import TemporaryDirectory
 
 import pocketsphinx
 
-from voice_cecert.asr import phrase_lm
+from voice_cecert.asr import adaptation, phrase_lm
 from voice_cecert.asr.base import Reading
 from voice_cecert.asr.endpointed import (
     DEFAULT_TRAILING_SILENCE,
@@ -285,7 +285,7 @@ class SphinxRecognizer(EndpointedRecognizer):
         use_filler: bool = False,
         verify: bool = True,
         second_pass: bool = True,
-        mllr: str | None = None,
+        voice: str | None = None,
     ) -> None:
         super().__init__(
             trailing_silence=trailing_silence,
@@ -300,9 +300,9 @@ class SphinxRecognizer(EndpointedRecognizer):
             options["hmm"] = hmm
         if dictionary:
             options["dict"] = dictionary
-        if mllr:  # the learned voice (voice_profile.py); every decoder below shares it
-            options["mllr"] = mllr
-        self.adapted = bool(mllr)
+        if voice:  # the learned voice (voice_profile.py); every decoder below shares it
+            options.update(adaptation.decoder_options(voice))
+        self.adapted = bool(voice)
         self.decoder = pocketsphinx.Decoder(**options)
         if not dictionary:
             add_extra_words(self.decoder)

@@ -225,7 +225,7 @@ def check_microphone_memory(settings: config.Settings | None) -> Check:
 def check_learned_voice() -> Check:
     """Whether the engine knows the user's voice (voice-cecert enrol), and whether it can
     learn it: a user whose commands are often misheard should hear what would help."""
-    from voice_cecert.asr import mllr, voice_profile
+    from voice_cecert.asr import adaptation, voice_profile
     from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 
     path = voice_profile.path_for(BUNDLED_MODEL_KEY)
@@ -241,7 +241,14 @@ def check_learned_voice() -> Check:
             f"pocketsphinx uses it with the microphone ({path}); voice-cecert enrol --forget "
             "deletes it",
         )
-    missing = mllr.missing_packages()
+    if voice_profile.legacy(BUNDLED_MODEL_KEY) is not None:
+        return Check(
+            "learned voice",
+            "warning",
+            "learned by an earlier version and no longer used; enrolling again learns it better",
+            "voice-cecert enrol",
+        )
+    missing = adaptation.missing_packages()
     if missing:
         needs = f"sudo apt-get install {' '.join(missing)}"
         return Check("learned voice", "ok", f"none; learning one needs {needs}")

@@ -1,7 +1,7 @@
 """`voice-cecert enrol`: teach the speech engine your voice by saying 20 sentences back.
 
 The pocketsphinx engine then loads the learned voice whenever the microphone is used (the
-assistant and `listen`); see voice_cecert/enrolment.py and voice_cecert/asr/mllr.py.
+assistant and `listen`); see voice_cecert/enrolment.py and voice_cecert/asr/adaptation.py.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Says 20 short sentences, one at a time; after each chime, say it back. The "
             "pocketsphinx engine then adapts to your voice and microphone whenever you use the "
-            "microphone. No recording is kept: only the adaptation (about 600 numbers), in "
-            "your data folder. Needs Debian's sphinxtrain, sphinxbase-utils and pocketsphinx."
+            "microphone. No recording is kept: only the adapted model (about 3 MB of "
+            "statistics), in your data folder. Needs Debian's sphinxtrain, sphinxbase-utils "
+            "and pocketsphinx."
         ),
     )
     mode = parser.add_mutually_exclusive_group()
@@ -63,10 +64,10 @@ def _enrol(args: argparse.Namespace) -> int:
         print("Your learned voice is deleted." if gone else "No learned voice was saved.")
         return 0
 
-    from voice_cecert.asr import cepstral_mean, mllr
+    from voice_cecert.asr import adaptation, cepstral_mean
     from voice_cecert.config import load_settings
 
-    missing = mllr.missing_packages()  # before asking anyone to read 20 sentences
+    missing = adaptation.missing_packages()  # before asking anyone to read 20 sentences
     if missing:
         raise UserError(
             "learning a voice needs CMU Sphinx's training tools: "

@@ -70,7 +70,7 @@ def _listen(args: argparse.Namespace) -> int:
         settings,
         engine=args.engine,
         model_path=args.model,
-        mllr=voice_profile.for_session(blocks),  # the microphone only, as the mean below
+        voice=voice_profile.for_session(blocks),  # the microphone only, as the mean below
     )
     pipeline = SpeechToIntent(
         recognizer,

@@ -1,25 +1,27 @@
-"""Adapt pocketsphinx's bundled acoustic model to one voice and microphone (MLLR).
+"""Adapt pocketsphinx's bundled acoustic model to one voice and microphone (MAP).
 
 Why: the bundled model was trained on other people's voices. Where a voice fits it poorly,
 commands are misheard however good the grammar is: espeak-ng's voices, the hardest in the
 benchmark, got 63% of the development commands right in sessions of their own. After each
-voice read the 20 sentences of `enrolment.yaml` once, the same commands went to 85%, and on
-the held-out blind set from 40% to 55% (docs/BENCHMARKS.md, "Fifth session").
-Maximum-likelihood linear regression is the textbook way to close that gap with little
-speech: one affine transform of all the model's Gaussian means (a 13x13 matrix and a bias
-per feature stream), estimated from a few sentences whose words are known, and applied by
-pocketsphinx when it loads the model (its `mllr` option).
+voice read the 20 sentences of `enrolment.yaml` once and the model was adapted to them, the
+same commands went to 95.5% (docs/BENCHMARKS.md, "Sixth session").
+Maximum a posteriori (MAP) re-estimation moves each Gaussian, mixture weight and transition
+the takes were aligned with toward the voice, in proportion to how much of the voice it saw,
+and leaves the rest as trained. The fifth session shipped MLLR instead (one affine transform
+of all the means, pocketsphinx's `mllr` option), which reached 83% of the same commands: a
+single global transform cannot follow a voice as far as per-Gaussian estimates can.
 
 How: the work is done by CMU's own tools, Debian's `sphinxtrain` (bw collects the statistics
-by aligning each recording with its sentence; mllr_solve turns them into the transform) and
+by aligning each recording with its sentence; map_adapt re-estimates the parameters;
+mk_s2sendump quantises the mixture weights into the `sendump` pocketsphinx reads) and
 `sphinxbase-utils` (sphinx_fe computes the features the same way the decoder does). bw needs
 two things the wheel's model lacks: mixture weights (the wheel ships them quantised, as
 `sendump`, which `_mixture_weights` expands back the way sphinxtrain's sendump.py does) and
 the model definition as text (pocketsphinx_mdef_convert, Debian's `pocketsphinx`).
 
 Privacy: the recordings exist only in a private temporary folder while the tools run, and are
-deleted when they finish; what is kept is the transform, about 600 numbers, from which no word
-or sound can be recovered.
+deleted when they finish; what is kept is the adapted model's statistics (averages over many
+frames of speech, about 3.6 MB), from which no word or sound can be played back.
 """
 
 from __future__ import annotations
@@ -42,18 +44,32 @@ from voice_cecert.errors import UserError
 TOOLS = {
     "sphinx_fe": "sphinxbase-utils",
     "bw": "sphinxtrain",
-    "mllr_solve": "sphinxtrain",
+    "map_adapt": "sphinxtrain",
+    "mk_s2sendump": "sphinxtrain",
     "pocketsphinx_mdef_convert": "pocketsphinx",
 }
 # sphinxtrain installs its programs outside PATH
 TOOL_DIRS = ("/usr/lib/sphinxtrain", "/usr/libexec/sphinxtrain", "/usr/local/lib/sphinxtrain")
 MODEL_FILES = ("means", "variances", "transition_matrices", "feat.params", "noisedict")
-STREAMS, VECTOR = 3, 13  # the bundled model: 1s_c_d_dd, svspec 0-12/13-25/26-38
+# what adaptation changes -> the decoder option that loads it in place of the model's own
+ADAPTED = {
+    "means": "mean",
+    "variances": "var",
+    "transition_matrices": "tmat",
+    "sendump": "sendump",
+}
 TOOL_SECONDS = 300
 
 
 class AdaptationError(UserError):
-    """The transform could not be estimated (the tools failed, or too little speech)."""
+    """The voice could not be learned (the tools failed, or too little speech)."""
+
+
+@dataclass(frozen=True)
+class LearnedVoice:
+    """The adapted files (name in ADAPTED -> contents), each the shape of the model's own."""
+
+    files: dict[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -85,25 +101,31 @@ def words_of(sentence: str) -> list[str]:
     return re.sub(r"[^a-z' ]", " ", sentence.lower()).split()
 
 
-def check(text: str) -> None:
-    """Raise ValueError unless `text` is a one-class MLLR transform for the bundled model:
-    pocketsphinx reads such a file without validating it."""
-    try:
-        numbers = [float(v) for v in text.split()]
-    except ValueError:
-        raise ValueError("not a transform: it holds something other than numbers") from None
-    per_stream = 1 + VECTOR * VECTOR + 2 * VECTOR  # length, matrix, bias, variance scale
-    if numbers[:2] != [1.0, float(STREAMS)] or len(numbers) != 2 + STREAMS * per_stream:
-        raise ValueError("not a one-class transform of three 13-value streams")
-    if not all(np.isfinite(numbers)):
-        raise ValueError("the transform holds a value that is not finite")
-    for s in range(STREAMS):
-        if numbers[2 + s * per_stream] != VECTOR:
-            raise ValueError("not a one-class transform of three 13-value streams")
+def check(voice: LearnedVoice, model_dir: str | Path) -> None:
+    """Raise ValueError unless `voice` has every adapted file, each the size of the model's
+    own and with the same header: pocketsphinx reads these files without validating them."""
+    if set(voice.files) != set(ADAPTED):
+        raise ValueError("it does not hold the files a learned voice has")
+    for name, data in voice.files.items():
+        own = (Path(model_dir) / name).read_bytes()
+        if len(data) != len(own) or _header(data) != _header(own):
+            raise ValueError(f"its {name} do not fit the speech model")
 
 
-def estimate(takes: list[Take], model_dir: str | Path, dictionary: str | Path) -> str:
-    """The MLLR transform (pocketsphinx's text format) for the voice in `takes`."""
+def _header(data: bytes) -> bytes:
+    """The text header of a Sphinx parameter file (up to endhdr), or the sendump's first
+    bytes (its title and format lines)."""
+    end = data.find(b"endhdr\n", 0, 4096)
+    return data[: end if end >= 0 else 256]
+
+
+def decoder_options(folder: str | Path) -> dict[str, str]:
+    """pocketsphinx options that load a learned voice saved as files in `folder`."""
+    return {option: str(Path(folder) / name) for name, option in ADAPTED.items()}
+
+
+def estimate(takes: list[Take], model_dir: str | Path, dictionary: str | Path) -> LearnedVoice:
+    """The model adapted to the voice in `takes` (the files that change)."""
     missing = missing_packages()
     if missing:
         raise AdaptationError(
@@ -112,11 +134,13 @@ def estimate(takes: list[Take], model_dir: str | Path, dictionary: str | Path) -
         )
     if not takes:
         raise AdaptationError("no sentences were recorded, so there is nothing to learn from")
+    source = Path(model_dir)
     with tempfile.TemporaryDirectory(prefix="voice-cecert-enrol-") as tmp:  # mode 0700
         work = Path(tmp)
-        hmm = work / "hmm"
+        hmm, out = work / "hmm", work / "adapted"
+        out.mkdir()
         try:
-            _prepare_model(Path(model_dir), hmm)
+            _prepare_model(source, hmm)
         except OSError as exc:
             raise AdaptationError(f"the speech model could not be read ({exc})") from None
         ids, transcripts = [], []
@@ -139,33 +163,31 @@ def estimate(takes: list[Take], model_dir: str | Path, dictionary: str | Path) -
             "-agc": "none", "-dictfn": dictionary, "-ctlfn": work / "ids",
             "-lsnfn": work / "transcripts", "-accumdir": work, "-cepdir": work,
         })  # fmt: skip
-        _run("mllr_solve", {
-            "-meanfn": hmm / "means", "-varfn": hmm / "variances",
-            "-outmllrfn": work / "mllr", "-accumdir": work,
+        _run("map_adapt", {
+            "-moddeffn": hmm / "mdef.txt", "-ts2cbfn": ".ptm.", "-meanfn": hmm / "means",
+            "-varfn": hmm / "variances", "-mixwfn": hmm / "mixture_weights",
+            "-tmatfn": hmm / "transition_matrices", "-accumdir": work,
+            "-mapmeanfn": out / "means", "-mapvarfn": out / "variances",
+            "-mapmixwfn": out / "mixture_weights", "-maptmatfn": out / "transition_matrices",
         })  # fmt: skip
-        text = (work / "mllr").read_text()
+        _run("mk_s2sendump", {
+            "-pocketsphinx": "yes", "-moddeffn": hmm / "mdef.txt",
+            "-mixwfn": out / "mixture_weights", "-sendumpfn": out / "sendump",
+        })  # fmt: skip
+        try:
+            voice = LearnedVoice({name: (out / name).read_bytes() for name in ADAPTED})
+        except OSError as exc:
+            raise AdaptationError(f"the training tools gave no adapted model ({exc})") from None
     try:
-        check(text)
+        check(voice, source)
     except ValueError as exc:
-        raise AdaptationError(f"the training tools gave no usable transform ({exc})") from None
-    if is_identity(text):  # bw aligned none of the takes (too short, silent, unknown words)
+        raise AdaptationError(f"the training tools gave no usable model ({exc})") from None
+    if voice.files["means"] == (source / "means").read_bytes():
+        # bw aligned none of the takes (too short, silent, unknown words): nothing moved
         raise AdaptationError(
             "none of the recordings could be matched with its sentence, so nothing was learned"
         )
-    return text
-
-
-def is_identity(text: str) -> bool:
-    """A transform that changes nothing: what mllr_solve writes when it had no data."""
-    numbers = np.array([float(v) for v in text.split()][2:])
-    per_stream = 1 + VECTOR * VECTOR + 2 * VECTOR
-    for s in range(STREAMS):
-        block = numbers[s * per_stream + 1 : (s + 1) * per_stream]
-        matrix = block[: VECTOR * VECTOR].reshape(VECTOR, VECTOR)
-        bias = block[VECTOR * VECTOR : VECTOR * VECTOR + VECTOR]
-        if not (np.allclose(matrix, np.eye(VECTOR)) and np.allclose(bias, 0.0)):
-            return False
-    return True
+    return voice
 
 
 def _run(tool: str, options: dict[str, object], *rest: object) -> None:
