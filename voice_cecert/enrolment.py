@@ -28,9 +28,11 @@ from voice_cecert.audio import BLOCK_SECONDS
 from voice_cecert.errors import UserError
 
 SENTENCES = Path(__file__).parent / "asr" / "enrolment.yaml"
-# Fewer sentences than this heard clearly and nothing is learned. A conservative floor: on
-# the espeak-ng voices 5, 10 and 20 sentences gave 151, 148 and 151 of 179 development
-# commands (docs/BENCHMARKS.md, "Fifth session ... speaker adaptation").
+# Fewer sentences than this heard clearly and nothing is learned. With MAP adaptation the
+# espeak-ng voices reading the first 10 sentences (8-10 of them heard clearly) got 169 of 179
+# development commands right, and all 20 sentences 171 (docs/BENCHMARKS.md, "Sixth
+# session"); fewer would adapt on very little speech, and MAP moves each sound unit only as
+# far as its own takes go (4 takes of a human reader made free dictation slightly worse).
 MIN_TAKES = 10
 LISTEN_SECONDS = 12.0  # of silence after the chime before the sentence counts as missed
 TRIES = 2

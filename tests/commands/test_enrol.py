@@ -154,3 +154,38 @@ def test_a_damaged_profile_is_ignored_with_a_notice(capsys):
     err = capsys.readouterr().err
     assert "damaged" in err and "voice-cecert enrol" in err and err.count("\n") == 1
     assert not launch.make_recognizer("pocketsphinx", None, Settings(), FakeMic([])).adapted
+
+
+LISTENED = [  # said by the reading's voice; typed, each gives this intent
+    ("concurrent narrative", "concurrent-narrative"),
+    ("how did my commitments go", "accountability-check"),
+    ("start a movement break", "movement-break"),
+    ("remind me what my plan says", "review-plan"),
+    ("volume up", "louder"),
+    ("quieter", "softer"),
+    ("no thank you", "no"),
+    ("something for recovery", "element"),
+]
+
+
+def test_listen_can_use_the_learned_voice_on_a_recording(reading, tmp_path, capsys):
+    import json
+
+    parts: list = ["what can i say"]  # the warm-up utterance of a stream
+    for text, _ in LISTENED:
+        parts += [1.0, text]
+    wav = tmp_path / "commands.wav"
+    synth.write_wav(wav, synth.session(parts, "espeak:en-us", 1.0))
+    assert main(["enrol", "--wav", str(reading)]) == 0
+    capsys.readouterr()
+
+    def right(*extra: str) -> int:
+        assert (
+            main(["listen", "--engine", "pocketsphinx", "--json", "--wav", str(wav), *extra]) == 0
+        )
+        got = [json.loads(line)["intent"] for line in capsys.readouterr().out.splitlines()][1:]
+        return sum(g == w for g, (_, w) in zip(got, LISTENED, strict=False))
+
+    plain, learned = right(), right("--learned-voice")
+    # measured when written: 4 and 8 of 8 (a WAV alone never uses it: the first figure)
+    assert learned >= plain + 3 and learned >= len(LISTENED) - 1, (plain, learned)

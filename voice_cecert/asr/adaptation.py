@@ -75,7 +75,7 @@ class LearnedVoice:
 @dataclass(frozen=True)
 class Take:
     """One sentence as the user read it: 16 kHz mono int16 PCM, conditioned the way the
-    recogniser conditions what it decodes, so the transform learns the same signal."""
+    recogniser conditions what it decodes, so the model learns the same signal."""
 
     text: str
     audio: bytes

@@ -149,10 +149,11 @@ def unpack(path: Path) -> str:
     return _unpacked[key].name
 
 
-def for_session(source: Any) -> str | None:
+def for_session(source: Any, always: bool = False) -> str | None:
     """The learned voice's folder to load for this run (pocketsphinx only uses it): a live
-    microphone (a source with a `device_name`) and a voice learned for the bundled model."""
-    if getattr(source, "device_name", None) is None:
+    microphone (a source with a `device_name`), or any source when the user asks (`always`),
+    and a voice learned for the bundled model."""
+    if getattr(source, "device_name", None) is None and not always:
         return None
     from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 

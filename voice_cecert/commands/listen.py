@@ -57,6 +57,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--continuous", action="store_true", help="with the microphone: keep listening"
     )
+    parser.add_argument(
+        "--learned-voice",
+        action="store_true",
+        help="decode a WAV or stdin with the voice learned by voice-cecert enrol too (the "
+        "microphone always uses it): to check what the app hears from your own recordings",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per utterance")
     parser.set_defaults(handler=_listen)
 
@@ -70,7 +76,8 @@ def _listen(args: argparse.Namespace) -> int:
         settings,
         engine=args.engine,
         model_path=args.model,
-        voice=voice_profile.for_session(blocks),  # the microphone only, as the mean below
+        # the microphone only, as the mean below, unless asked for
+        voice=voice_profile.for_session(blocks, always=args.learned_voice),
     )
     pipeline = SpeechToIntent(
         recognizer,
