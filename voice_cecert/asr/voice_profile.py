@@ -157,11 +157,12 @@ def for_session(source: Any, always: bool = False) -> str | None:
         return None
     from voice_cecert.asr.sphinx_engine import BUNDLED_MODEL_KEY
 
-    found = saved(BUNDLED_MODEL_KEY)
-    if found is None:
+    path = path_for(BUNDLED_MODEL_KEY)
+    if not path.exists():
+        saved(BUNDLED_MODEL_KEY)  # says so if an older version's voice is there
         return None
     try:
-        return unpack(found)
+        return unpack(path)  # loads and checks it once
     except (OSError, ValueError) as exc:
-        _notice(f"could not be opened ({exc}); it was not used")
+        _notice(f"{exc}; it was not used")
         return None
