@@ -47,6 +47,8 @@ def test_command_slots_are_well_formed():
             assert set(slots) == {"question"} and 1 <= slots["question"] <= 6, text
         elif intent == "pattern":
             assert {"inhale", "exhale"} <= set(slots) <= {"inhale", "exhale", "hold"}, text
+        elif intent == "mindful-moment" and "silent" in slots:  # its mode for a client present
+            assert slots["silent"] == "yes" and set(slots) <= {"silent", "seconds"}, text
         elif intent == "duration" or slots:
             assert set(slots) == {"seconds"} and slots["seconds"] > 0, text
         for value in slots.values():
