@@ -129,6 +129,28 @@ def test_prompted_asks_again_then_skips_and_keeps_only_what_it_heard():
     assert mic.discards == 5
 
 
+def test_words_of_crisis_instead_of_a_sentence_end_it_at_once():
+    sentences = SENTENCES[:3]
+    crisis = enrolment.crisis_phrases()
+    assert "i am going to hurt myself" in crisis
+    replies = [sentences[0], "I am going to hurt myself", sentences[2]]
+    mic, said = FakeMic(replies), Said()
+    session = enrolment.Enrolment(SphinxRecognizer(), said, sentences, listen_seconds=2.0)
+    result = session.prompted(mic, discard=mic.discard, crisis=crisis)
+    assert result.crisis and result.stopped
+    assert [t.text for t in result.takes] == sentences[:1]
+    assert said.lines[-2:] == [enrolment.SAY.format(sentence=sentences[1]), "<chime>"]
+    assert mic.discards == 2  # not asked to read on
+
+
+def test_listening_for_crisis_words_keeps_the_takes_the_same():
+    sentences = SENTENCES[:4]
+    mic = FakeMic(list(sentences))
+    session = enrolment.Enrolment(SphinxRecognizer(), Said(), sentences, listen_seconds=2.0)
+    result = session.prompted(mic, discard=mic.discard, crisis=enrolment.crisis_phrases())
+    assert [t.text for t in result.takes] == sentences and not result.crisis
+
+
 def test_too_few_takes_learn_nothing():
     result = enrolment.EnrolmentResult(
         takes=tuple(adaptation.Take(s, b"\0" * 3200) for s in SENTENCES[:3]),

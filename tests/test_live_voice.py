@@ -190,6 +190,9 @@ def test_what_it_says_when_the_enrolment_is_over(shipped):
     assert out.lines[-1].endswith("so nothing was saved: bw failed: no audio.")
     assert "pocketsphinx" in MSG["learn_voice_saved"]
     assert d.state is State.IDLE
+    d.on_event(VoiceLearned(3, 20, 10, saved=False, stopped=True, crisis=True))
+    assert out.lines[-1].startswith(MSG["crisis"].split("{")[0])  # the crisis answer itself
+    assert "988" in out.lines[-1]
 
 
 # ---- typed (no microphone) -------------------------------------------------------------------

@@ -224,6 +224,7 @@ class VoiceLearned:
     in_use: bool = False  # the running session already listens with it
     problem: str = ""  # why nothing was saved, when it was not too few sentences
     stopped: bool = False  # the user said "stop" instead of a sentence: nothing was learned
+    crisis: bool = False  # words of crisis instead of a sentence: nothing learned, crisis answer
 
 
 # ---- configuration and prompts ------------------------------------------------------------
@@ -280,6 +281,15 @@ def _normalise(text: str) -> str:
 
 
 # ---- the state machine --------------------------------------------------------------------
+
+
+def crisis_message(msg: Messages, crisis_line: str, partner: str | None) -> str:
+    """The calm answer to words of crisis, naming the user's partner when one is known; also
+    said by `voice-cecert enrol`, which listens for them between its sentences."""
+    person = (
+        msg.pick("crisis_person_named", partner=partner) if partner else msg.pick("crisis_person")
+    )
+    return msg.pick("crisis", person=person, crisis_line=crisis_line)
 
 
 class Dialogue:
@@ -708,12 +718,7 @@ class Dialogue:
         self._intensities.clear()
         self.state = State.IDLE
         partner = self.config.partner or self._saved_partner()
-        person = (
-            self.msg.pick("crisis_person_named", partner=partner)
-            if partner
-            else self.msg.pick("crisis_person")
-        )
-        self.say(self.msg.pick("crisis", person=person, crisis_line=self.config.crisis_line))
+        self.say(crisis_message(self.msg, self.config.crisis_line, partner))
 
     def _saved_partner(self) -> str | None:
         """The accountability partner named in the practice plan, if the user saved one."""
@@ -917,6 +922,9 @@ class Dialogue:
 
     def _voice_learned(self, event: VoiceLearned) -> None:
         self._activity()  # the enrolment took minutes: they count as time spent with the app
+        if event.crisis:
+            self._crisis()
+            return
         values = {"taken": event.taken, "total": event.total, "needed": event.needed}
         if event.saved:
             key = "learn_voice_in_use" if event.in_use else "learn_voice_saved"

@@ -15,7 +15,7 @@ adaptation.py for what is kept afterwards (the adapted model's statistics, no au
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +59,8 @@ def load_sentences(path: Path = SENTENCES) -> list[str]:
 class EnrolmentResult:
     takes: tuple[Take, ...]
     missed: tuple[str, ...]
-    stopped: bool = False  # the user said the stop phrase
+    stopped: bool = False  # the user said the stop phrase, or words of crisis
+    crisis: bool = False  # a crisis phrase was heard instead of a sentence
 
 
 class Enrolment:
@@ -85,11 +86,15 @@ class Enrolment:
         blocks: Iterable[bytes],
         discard: Callable[[], None] | None = None,
         stop: str | None = None,
+        crisis: Sequence[str] = (),
     ) -> EnrolmentResult:
         """Say each sentence, listen for it after a chime. `discard` drops what the
         microphone heard while the app was talking (its own voice). `stop`: a phrase that
         ends it early when heard instead of a sentence (the assistant's way out by voice,
-        say for a client at the door), listened for beside each sentence."""
+        say for a client at the door), listened for beside each sentence. `crisis`: phrases
+        of crisis or self-harm, listened for beside each sentence too: someone in danger
+        must not be asked to read on. One ends the enrolment at once (`crisis=True`), heard
+        as the safety net hears them, even when the fit is doubtful but plausible."""
         stream = iter(blocks)
         takes: list[Take] = []
         missed: list[str] = []
@@ -98,8 +103,10 @@ class Enrolment:
             intro += " " + STOP_HINT.format(stop=stop)
         self.speaker.say(intro)
         stopping = {normalize_phrase(stop)} if stop is not None else set()
+        danger = {normalize_phrase(p) for p in crisis}
+        also = [*stopping, *sorted(danger)]
         for sentence in self.sentences:
-            self.recognizer.set_grammar([sentence] if stop is None else [sentence, stop])
+            self.recognizer.set_grammar([sentence, *also])
             for attempt in range(TRIES):
                 line = SAY if attempt == 0 else AGAIN
                 self.speaker.say(line.format(sentence=sentence))
@@ -110,6 +117,8 @@ class Enrolment:
                 heard = self._next_utterance(stream, self.listen_seconds)
                 if heard is None and self._ended:
                     return EnrolmentResult(tuple(takes), tuple(missed))
+                if heard is not None and heard.text in danger and heard.plausible:
+                    return EnrolmentResult(tuple(takes), tuple(missed), True, crisis=True)
                 if heard is not None and self._fits(heard, stopping):
                     return EnrolmentResult(tuple(takes), tuple(missed), stopped=True)
                 if heard is not None and self._fits(heard, {normalize_phrase(sentence)}):
@@ -159,6 +168,14 @@ def dictionary_path() -> str:
     from voice_cecert.asr.sphinx_engine import bundled_model_dir
 
     return os.path.join(bundled_model_dir(), "cmudict-en-us.dict")
+
+
+def crisis_phrases() -> list[str]:
+    """What the safety net listens for (the intents file's crisis phrases): heard instead of
+    a sentence, they end the enrolment (`Enrolment.prompted`)."""
+    from voice_cecert.intents import grammar
+
+    return grammar.phrases(["crisis"])
 
 
 def shipped_recognizer(trailing_silence: float):

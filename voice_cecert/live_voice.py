@@ -114,9 +114,11 @@ class LiveVoice:
         _seed(collector, self.recognizer)
         sentences = enrolment.load_sentences()
         result = enrolment.Enrolment(collector, speaker, sentences).prompted(
-            blocks, discard=discard, stop=STOP
+            blocks, discard=discard, stop=STOP, crisis=enrolment.crisis_phrases()
         )
         taken, total = len(result.takes), len(sentences)
+        if result.crisis:  # the dialogue answers it as it answers crisis words anywhere
+            return VoiceLearned(taken, total, enrolment.MIN_TAKES, saved=False, crisis=True)
         if result.stopped:
             return VoiceLearned(taken, total, enrolment.MIN_TAKES, saved=False, stopped=True)
         speaker.say(working)

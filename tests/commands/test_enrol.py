@@ -146,6 +146,42 @@ def test_by_ear_from_the_microphone_then_used_with_the_microphone_only(
     assert not launch.make_recognizer("pocketsphinx", None, settings, None).adapted
 
 
+class CrisisMic(FakeMic):
+    """Says the first sentence back, then words of crisis instead of the second."""
+
+    def discard_pending(self) -> None:
+        if len(self.prompts) < 2:
+            super().discard_pending()
+            return
+        pcm = synth.to_bytes(synth.session(["I am going to hurt myself"], "espeak:en-us", 1.0))
+        self._pending = [pcm[k : k + BLOCK_BYTES] for k in range(0, len(pcm), BLOCK_BYTES)]
+
+
+def test_words_of_crisis_end_it_with_the_crisis_answer(monkeypatch):
+    from voice_cecert.dialogue import Messages
+
+    asked: list[str] = []
+    printed: list[str] = []
+
+    class Printer:
+        def write(self, text: str) -> int:
+            printed.extend(text.splitlines())
+            asked.extend(line for line in text.splitlines() if line.startswith("Please say"))
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    mic = CrisisMic(asked)
+    monkeypatch.setattr(audio, "MicSource", lambda: mic)
+    monkeypatch.setattr(sys, "stdout", Printer())
+    assert main(["enrol", "--speaker", "text"]) == 0
+    answer = printed[-1]
+    assert "988" in answer and Messages.load().pick("crisis_person") in answer
+    assert len(asked) == 2  # not asked to read on
+    assert not profile().exists() and mic.closed
+
+
 def test_a_damaged_profile_is_ignored_with_a_notice(capsys):
     path = profile()
     path.parent.mkdir(parents=True, exist_ok=True)

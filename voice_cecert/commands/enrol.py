@@ -91,7 +91,15 @@ def _enrol(args: argparse.Namespace) -> int:
     try:
         with cepstral_mean.kept_for(recognizer, mic, settings.remember_microphone):
             session = enrolment.Enrolment(recognizer, speaker, sentences)
-            result = session.prompted(mic, discard=mic.discard_pending)
+            crisis = enrolment.crisis_phrases()
+            result = session.prompted(mic, discard=mic.discard_pending, crisis=crisis)
+        if result.crisis:  # nothing is learned; the same calm answer as the assistant's
+            from voice_cecert.assistant import dialogue_config
+            from voice_cecert.dialogue import Messages, crisis_message
+
+            line = dialogue_config(settings).crisis_line
+            speaker.say(crisis_message(Messages.load(), line, None))
+            return 0
         return _finish(result, speaker)
     finally:
         mic.close()
