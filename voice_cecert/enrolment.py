@@ -118,7 +118,7 @@ class Enrolment:
                 if heard is None and self._ended:
                     return EnrolmentResult(tuple(takes), tuple(missed))
                 if heard is not None and heard.text in danger and heard.plausible:
-                    return EnrolmentResult(tuple(takes), tuple(missed), True, crisis=True)
+                    return EnrolmentResult(tuple(takes), tuple(missed), stopped=True, crisis=True)
                 if heard is not None and self._fits(heard, stopping):
                     return EnrolmentResult(tuple(takes), tuple(missed), stopped=True)
                 if heard is not None and self._fits(heard, {normalize_phrase(sentence)}):
@@ -197,7 +197,7 @@ def learn_and_save(result: EnrolmentResult) -> Path:
 def learn(result: EnrolmentResult, min_takes: int = MIN_TAKES) -> LearnedVoice:
     """The model adapted to these takes; AdaptationError when too few were heard clearly."""
     from voice_cecert.asr import adaptation
-    from voice_cecert.asr.sphinx_engine import bundled_model_dir
+    from voice_cecert.asr.sphinx_engine import bundled_acoustic_dir
 
     total = len(result.takes) + len(result.missed)
     if len(result.takes) < min_takes:
@@ -205,5 +205,4 @@ def learn(result: EnrolmentResult, min_takes: int = MIN_TAKES) -> LearnedVoice:
             f"only {len(result.takes)} of {total} sentences were heard clearly (at least "
             f"{min_takes} are needed), so nothing was learned; try again somewhere quieter"
         )
-    acoustic = os.path.join(bundled_model_dir(), "en-us")
-    return adaptation.estimate(list(result.takes), acoustic, dictionary_path())
+    return adaptation.estimate(list(result.takes), bundled_acoustic_dir(), dictionary_path())

@@ -103,8 +103,10 @@ class FakeMic:
         self.closed = False
 
     def discard_pending(self) -> None:
-        asked = self.prompts[-1].split(": ", 1)[1]
-        pcm = synth.to_bytes(synth.session([asked], "espeak:en-us", 1.0))
+        self._play(self.prompts[-1].split(": ", 1)[1])
+
+    def _play(self, text: str) -> None:
+        pcm = synth.to_bytes(synth.session([text], "espeak:en-us", 1.0))
         self._pending = [pcm[k : k + BLOCK_BYTES] for k in range(0, len(pcm), BLOCK_BYTES)]
 
     def __iter__(self):
@@ -116,25 +118,33 @@ class FakeMic:
         self.closed = True
 
 
+class Printer:
+    """The text speaker's stdout: every line it printed, and the ones asking for a sentence
+    (which the fake microphone answers)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.asked: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.lines.extend(text.splitlines())
+        self.asked.extend(line for line in text.splitlines() if line.startswith("Please say"))
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 def test_by_ear_from_the_microphone_then_used_with_the_microphone_only(
     monkeypatch, capsys, tmp_path
 ):
-    printed: list[str] = []
-
-    class Printer:
-        def write(self, text: str) -> int:
-            printed.extend(line for line in text.splitlines() if line.startswith("Please say"))
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
-    mic = FakeMic(printed)
+    printer = Printer()
+    mic = FakeMic(printer.asked)
     monkeypatch.setattr(audio, "MicSource", lambda: mic)
-    monkeypatch.setattr(sys, "stdout", Printer())
+    monkeypatch.setattr(sys, "stdout", printer)
     assert main(["enrol", "--speaker", "text"]) == 0
     assert mic.closed
-    assert len(printed) == len(SENTENCES)
+    assert len(printer.asked) == len(SENTENCES)
     assert voice_profile.saved(BUNDLED_MODEL_KEY) == profile()
 
     settings = Settings()
@@ -152,33 +162,21 @@ class CrisisMic(FakeMic):
     def discard_pending(self) -> None:
         if len(self.prompts) < 2:
             super().discard_pending()
-            return
-        pcm = synth.to_bytes(synth.session(["I am going to hurt myself"], "espeak:en-us", 1.0))
-        self._pending = [pcm[k : k + BLOCK_BYTES] for k in range(0, len(pcm), BLOCK_BYTES)]
+        else:
+            self._play("I am going to hurt myself")
 
 
 def test_words_of_crisis_end_it_with_the_crisis_answer(monkeypatch):
     from voice_cecert.dialogue import Messages
 
-    asked: list[str] = []
-    printed: list[str] = []
-
-    class Printer:
-        def write(self, text: str) -> int:
-            printed.extend(text.splitlines())
-            asked.extend(line for line in text.splitlines() if line.startswith("Please say"))
-            return len(text)
-
-        def flush(self) -> None:
-            pass
-
-    mic = CrisisMic(asked)
+    printer = Printer()
+    mic = CrisisMic(printer.asked)
     monkeypatch.setattr(audio, "MicSource", lambda: mic)
-    monkeypatch.setattr(sys, "stdout", Printer())
+    monkeypatch.setattr(sys, "stdout", printer)
     assert main(["enrol", "--speaker", "text"]) == 0
-    answer = printed[-1]
+    answer = printer.lines[-1]
     assert "988" in answer and Messages.load().pick("crisis_person") in answer
-    assert len(asked) == 2  # not asked to read on
+    assert len(printer.asked) == 2  # not asked to read on
     assert not profile().exists() and mic.closed
 
 

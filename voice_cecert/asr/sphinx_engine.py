@@ -143,6 +143,12 @@ def bundled_model_dir() -> str:
     return os.path.join(pocketsphinx.get_model_path(), "en-us")
 
 
+def bundled_acoustic_dir() -> str:
+    """The acoustic model's own folder (means, variances, sendump...), which a learned voice
+    is adapted from and checked against."""
+    return os.path.join(bundled_model_dir(), "en-us")
+
+
 def extra_pronunciations() -> dict[str, str]:
     """word -> phones from EXTRA_WORDS (CMU dictionary format: a word, then its phones)."""
     found: dict[str, str] = {}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import sys
 import tempfile
@@ -48,9 +47,9 @@ def path_for(model_key: str) -> Path:
 
 
 def _model_dir() -> str:
-    from voice_cecert.asr.sphinx_engine import bundled_model_dir
+    from voice_cecert.asr.sphinx_engine import bundled_acoustic_dir
 
-    return os.path.join(bundled_model_dir(), "en-us")
+    return bundled_acoustic_dir()
 
 
 def save(model_key: str, voice: adaptation.LearnedVoice) -> Path:
@@ -107,14 +106,18 @@ def saved(model_key: str) -> Path | None:
     """The learned voice for this model if one was learned and is sound, else None."""
     path = path_for(model_key)
     if not path.exists():
-        if legacy(model_key) is not None:
-            _notice("was learned by an earlier version and is no longer used")
+        _notice_if_legacy(model_key)
         return None
     why = problem(path)
     if why is not None:
         _notice(f"{why}; it was not used")
         return None
     return path
+
+
+def _notice_if_legacy(model_key: str) -> None:
+    if legacy(model_key) is not None:
+        _notice("was learned by an earlier version and is no longer used")
 
 
 def _notice(what: str) -> None:
@@ -159,7 +162,7 @@ def for_session(source: Any, always: bool = False) -> str | None:
 
     path = path_for(BUNDLED_MODEL_KEY)
     if not path.exists():
-        saved(BUNDLED_MODEL_KEY)  # says so if an older version's voice is there
+        _notice_if_legacy(BUNDLED_MODEL_KEY)
         return None
     try:
         return unpack(path)  # loads and checks it once
