@@ -1,7 +1,11 @@
 """The held-out (blind) benchmark sets: a mislabelled phrasing, a copy of a development phrasing
 or an out-of-domain sentence that really asks for something would make the honest figure
 dishonest, so format, labels and disjointness are checked here (no audio, no matcher: the
-intents file is used for its intent names only)."""
+intents file is used for its intent names only).
+
+Two sets were written blind: `commands_blind.yaml` (2026-11-25; tuned on since the seventh
+session, so a development set now) and `commands_blind2.yaml` (2026-11-26, the held-out one).
+Both keep the same checks; the second must also repeat no phrasing of any older set."""
 
 from __future__ import annotations
 
@@ -25,13 +29,28 @@ if "bench_intents" not in sys.modules:
 
 BLIND_COMMANDS = bench.load_commands(DATA / "commands_blind.yaml")
 BLIND_OOD = bench.load_ood(DATA / "ood_blind.yaml")
+BLIND2_COMMANDS = bench.load_commands(DATA / "commands_blind2.yaml")
+BLIND2_OOD = bench.load_ood(DATA / "ood_blind2.yaml")
+LOOSE_COMMANDS = bench.load_commands(DATA / "commands_loose.yaml")
+LOOSE_OOD = bench.load_ood(DATA / "ood_loose.yaml")
 DEV_COMMANDS = bench.load_commands()
 DEV_OOD = bench.load_ood()
+BOTH = pytest.mark.parametrize(
+    ("commands", "ood"),
+    [(BLIND_COMMANDS, BLIND_OOD), (BLIND2_COMMANDS, BLIND2_OOD)],
+    ids=["blind", "blind2"],
+)
 
 NUMBERS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30,
     "forty five": 45, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+# Lengths said without a number word, longest first ("a minute and a half" before "a minute").
+LENGTH_WORDS = {
+    "two and a half minutes": 150, "a minute and a half": 90, "half an hour": 1800,
+    "half a minute": 30, "a minute": 60,
+    "an hour": 3600,
 }  # fmt: skip
 NUMBER_RE = re.compile(r"\b(" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")\b")
 
@@ -62,16 +81,28 @@ def test_blind_commands_cover_the_same_intents_in_about_the_same_proportions():
         assert 0.5 <= share / dev_share <= 2, intent
 
 
-def test_blind_phrasings_are_short_and_plain():
-    for text, intent, slots in BLIND_COMMANDS:
+def test_second_blind_set_covers_nearly_every_intent():
+    """Phrasings an older set already had were dropped by script (mostly short controls), so
+    its proportions follow what was left, not the development set's."""
+    blind2 = counts(BLIND2_COMMANDS)
+    assert len(BLIND2_COMMANDS) >= 250
+    assert set(blind2) <= set(load_intents().names), "a key is not an intent of the intents file"
+    assert len(set(load_intents().names) - set(blind2)) <= 3
+    assert {"crisis", "learn-voice", "forget-voice"} <= set(blind2)
+
+
+@BOTH
+def test_blind_phrasings_are_short_and_plain(commands, ood):
+    for text, intent, slots in commands:
         assert isinstance(text, str) and text.strip() and isinstance(slots, dict), intent
-        assert len(text.split()) <= 12, text
+        assert len(text.split()) <= 16, text
         assert not re.search(r"\d", text), f"numbers are spoken as words: {text}"
-    for text, _ in BLIND_OOD:
-        assert len(text.split()) <= 12 and not re.search(r"\d", text), text
+    for text, _ in ood:
+        assert len(text.split()) <= 16 and not re.search(r"\d", text), text
 
 
-def test_blind_slots_follow_the_conventions_and_say_what_they_are_labelled():
+@BOTH
+def test_blind_slots_follow_the_conventions_and_say_what_they_are_labelled(commands, ood):
     keywords = {
         "experiential": "experiential",
         "rumination": "rumination",
@@ -79,7 +110,7 @@ def test_blind_slots_follow_the_conventions_and_say_what_they_are_labelled():
         "emotional-labour": "emotional",
         "recovery": "recovery",
     }
-    for text, intent, slots in BLIND_COMMANDS:
+    for text, intent, slots in commands:
         for value in slots.values():
             assert isinstance(value, int | str) and not isinstance(value, bool), text
         if intent == "element":
@@ -99,29 +130,38 @@ def test_blind_slots_follow_the_conventions_and_say_what_they_are_labelled():
             assert {"inhale", "exhale"} <= set(slots) <= {"inhale", "exhale", "hold"}, text
             order = [slots["inhale"], *([slots["hold"]] if "hold" in slots else [])]
             assert numbers_in(text) == [*order, slots["exhale"]], text
+        elif intent == "mindful-moment" and "silent" in slots:
+            assert slots == {"silent": "yes"}, text  # the catalog's mode for a client in the room
         elif intent == "duration" or slots:
             assert set(slots) == {"seconds"} and slots["seconds"] > 0, text
+            spoken = [v for k, v in LENGTH_WORDS.items() if re.search(rf"\b{k}\b", text.lower())]
             said = re.findall(rf"{NUMBER_RE.pattern} (seconds?|minutes?)\b", text.lower())
+            if spoken and not said:
+                assert spoken[0] == slots["seconds"], text
+                continue
             assert len(said) == 1, text
             amount, unit = said[0]
             assert NUMBERS[amount] * (60 if unit.startswith("minute") else 1) == slots["seconds"]
 
 
-def test_blind_out_of_domain_set_is_large_and_has_near_misses():
+@BOTH
+def test_blind_out_of_domain_set_is_large_and_has_near_misses(commands, ood):
     groups: dict[str, int] = {}
-    for text, group in BLIND_OOD:
+    for text, group in ood:
         assert isinstance(text, str) and text.strip(), group
         groups[group] = groups.get(group, 0) + 1
-    assert len(BLIND_OOD) >= 120
+    assert len(ood) >= 120
     assert set(groups) == {"general", "clinical", "near_miss"}
     assert groups["near_miss"] >= 25
 
 
-def test_blind_out_of_domain_holds_no_crisis_talk():
+@BOTH
+def test_blind_out_of_domain_holds_no_crisis_talk(commands, ood):
     crisis = re.compile(
-        r"\b(suicid\w*|kill\w*|die|dying|dead|hurt (myself|me)|harm|unsafe|safe|end (it|my))\b"
+        r"\b(suicid\w*|kill\w*|die|dying|(be|am|i'm|was|were) dead|hurt (myself|me)|harm|unsafe"
+        r"|safe|end (it|my))\b"
     )
-    for text, _ in BLIND_OOD:
+    for text, _ in ood:
         assert not crisis.search(text.lower()), text
 
 
@@ -131,6 +171,7 @@ def test_blind_out_of_domain_holds_no_crisis_talk():
         ("blind commands", [t for t, _, _ in BLIND_COMMANDS]),
         ("blind out-of-domain", [t for t, _ in BLIND_OOD]),
         ("blind sets together", [t for t, _, _ in BLIND_COMMANDS] + [t for t, _ in BLIND_OOD]),
+        ("second blind sets", [t for t, _, _ in BLIND2_COMMANDS] + [t for t, _ in BLIND2_OOD]),
     ],
 )
 def test_no_phrasing_is_repeated_within_the_blind_sets(name, texts):
@@ -142,6 +183,14 @@ def test_no_blind_phrasing_repeats_a_development_one():
     dev = {norm(t) for t, _, _ in DEV_COMMANDS} | {norm(t) for t, _ in DEV_OOD}
     blind = {norm(t) for t, _, _ in BLIND_COMMANDS} | {norm(t) for t, _ in BLIND_OOD}
     assert not blind & dev
+
+
+def test_no_second_blind_phrasing_repeats_an_older_set():
+    older = [DEV_COMMANDS, LOOSE_COMMANDS, BLIND_COMMANDS]
+    seen = {norm(t) for found in older for t, _, _ in found}
+    seen |= {norm(t) for found in (DEV_OOD, LOOSE_OOD, BLIND_OOD) for t, _ in found}
+    blind2 = {norm(t) for t, _, _ in BLIND2_COMMANDS} | {norm(t) for t, _ in BLIND2_OOD}
+    assert not blind2 & seen
 
 
 def test_default_sets_are_the_development_files():

@@ -117,6 +117,8 @@ def test_the_earlier_session_is_everyday_talk_in_no_data_set():
     for commands, ood in [
         (bench.COMMANDS, bench.OOD),
         (bench.DATA / "commands_blind.yaml", bench.DATA / "ood_blind.yaml"),
+        (bench.DATA / "commands_loose.yaml", bench.DATA / "ood_loose.yaml"),
+        (bench.DATA / "commands_blind2.yaml", bench.DATA / "ood_blind2.yaml"),
     ]:
         texts |= {t.lower() for t, _, _ in bench.load_commands(commands)}
         texts |= {t.lower() for t, _ in bench.load_ood(ood)}

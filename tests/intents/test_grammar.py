@@ -47,8 +47,13 @@ def test_every_grammar_word_is_in_the_pocketsphinx_dictionary(prons):
 def test_state_grammar_holds_only_allowed_intents():
     intents = load_intents()
     answers = set(phrases(["answers"]))
-    expected = {t for n, t in intents.sentences if n in intents.resolve(["answers"])}
+    allowed = intents.resolve(["answers"])
+    expected = {t for n, t in intents.sentences if n in allowed and (n, t) not in intents.loose}
     assert answers == expected
+    loose = {t for n, t in intents.loose if n in allowed}
+    assert "inhale four hold two exhale six" in loose
+    assert set(build_grammar(["answers"]).loose) == loose - answers
+    assert not loose & set(build_grammar(["routines"]).loose)
     assert "seven" in answers and "yes" in answers and "i want to kill myself" in answers
     assert "stop" not in answers and "start a breathing break" not in answers
 

@@ -61,8 +61,9 @@ def test_every_intent_has_many_sentences_and_the_set_stays_small():
     for name, _ in intents.sentences:
         per_intent[name] = per_intent.get(name, 0) + 1
     assert all(per_intent[name] >= 5 for name in intents.names), per_intent
-    # recogniser grammars must stay small enough to compile fast
-    assert len(intents.sentences) < 10_000
+    # recogniser grammars must stay small enough to compile fast; loose talk is not in them
+    assert len([key for key in intents.sentences if key not in intents.loose]) < 10_000
+    assert 0 < len(intents.loose) < 3_000
 
 
 def test_no_sentence_belongs_to_two_intents():

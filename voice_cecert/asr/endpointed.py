@@ -83,6 +83,7 @@ class GrammarSpec:
     phrases: tuple[str, ...]
     filler: tuple[str, ...] = ()
     filler_weight: float = 0.3
+    loose: tuple[str, ...] = ()  # for a second pass only (the intents' `Grammar.loose`)
 
 
 @dataclass(frozen=True)
@@ -184,11 +185,13 @@ class EndpointedRecognizer(ABC):
             raise TypeError("set_grammar takes a list of phrases, not one string")
         filler_raw = tuple(getattr(phrases, "filler", ()) or ())
         weight = float(getattr(phrases, "filler_weight", GrammarSpec.filler_weight))
-        raw = (tuple(phrases), filler_raw, weight)
+        loose_raw = tuple(getattr(phrases, "loose", ()) or ())
+        raw = (tuple(phrases), filler_raw, weight, loose_raw)
         spec = self._specs.get(raw)
         if spec is None:
             filler = tuple(dict.fromkeys(w for w in map(normalize_phrase, filler_raw) if w))
-            spec = GrammarSpec(normalize_phrases(raw[0]), filler, weight)
+            loose = normalize_phrases(loose_raw) if loose_raw else ()
+            spec = GrammarSpec(normalize_phrases(raw[0]), filler, weight, loose)
         self._compile_grammar(spec)
         self._specs[raw] = spec
         while len(self._specs) > 64:

@@ -43,14 +43,14 @@ costs about 0.03 x real time and 1-10 ms after the endpoint, where the filler-wo
 seconds and one-word commands. Free dictation is not checked.
 
 Second pass (`second_pass=True`, the default). A grammar utterance that fails the check, or
-gives no phrase, is decoded once more from its buffered audio with a trigram language model
-of the same phrases (phrase_lm.py), which can recombine pieces of phrases into loose talk no
-template holds ("my head keeps looping on that phone call"). Its reading goes out as
-`Transcript.second` only when it fits the audio as well as a verified phrase must
-(`VERIFY_RATIO` against the phone loop, `VERIFY_MIN_CONFIDENCE` per word) and has at least
-`SECOND_PASS_MIN_WORDS` words, and the matcher scores it as free text. It costs
-nothing on verified commands; on the others, one more decode after the endpoint, and the
-first time per grammar, building and loading the model (about 0.1 s for the idle grammar).
+gives no phrase, is decoded once more from its buffered audio with a trigram language model of
+the same phrases plus the intents' loose sentences (phrase_lm.py, loader.LOOSE), which can
+recombine pieces of phrases into loose talk no template holds ("my head keeps looping on that
+phone call"). Its reading goes out as `Transcript.second` only when it fits the audio as well
+as a verified phrase must (`VERIFY_RATIO` against the phone loop, `VERIFY_MIN_CONFIDENCE` per
+word) and has at least `SECOND_PASS_MIN_WORDS` words, and the matcher scores it as free text.
+It costs nothing on verified commands; on the others, one more decode after the endpoint, and
+the first time per grammar, building and loading the model (about 0.1 s for the idle grammar).
 """
 
 from __future__ import annotations
@@ -523,8 +523,14 @@ class SphinxRecognizer(EndpointedRecognizer):
         return reader
 
     def _load_phrase_lm(self, spec: GrammarSpec) -> str:
-        """Build the phrases' model and add it (and any new words) to the second-pass decoder."""
-        words = sorted({w for phrase in spec.phrases for w in phrase.split()})
+        """Build the phrases' model and add it (and any new words) to the second-pass decoder.
+
+        The model also holds the grammar's loose sentences (GrammarSpec.loose) whose words the
+        dictionary knows: loose talk is what this pass is for.
+        """
+        known = [p for p in spec.loose if not self.missing_words([p])]
+        phrases = [*spec.phrases, *known]
+        words = sorted({w for phrase in phrases for w in phrase.split()})
         with TemporaryDirectory(prefix="voice-cecert-") as folder:
             if self._reader is None:
                 path = os.path.join(folder, "words.dict")
@@ -538,7 +544,7 @@ class SphinxRecognizer(EndpointedRecognizer):
                     reader.add_word(word, self.decoder.lookup_word(word), False)
             name = "phrases-lm-" + sha1(repr(spec).encode()).hexdigest()[:16]
             path = os.path.join(folder, "phrases.arpa")
-            phrase_lm.write_arpa(spec.phrases, path)
+            phrase_lm.write_arpa(phrases, path)
             with _LOAD_LOCK:
                 reader.add_lm_file(name, path)
         self._phrase_lms[spec] = name

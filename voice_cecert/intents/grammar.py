@@ -37,7 +37,7 @@ from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotLi
 from hassil.parse_expression import parse_sentence
 from hassil.sample import sample_expression
 
-from voice_cecert.intents.loader import IntentSet, load_intents
+from voice_cecert.intents.loader import LOOSE, IntentSet, load_intents
 from voice_cecert.intents.normalize import normalize, number_words
 
 # Template text joining a word to a group without a space ("minute[s]"): JSGF rules work on
@@ -51,17 +51,29 @@ FILLER_WEIGHT = 0.3
 
 
 class Grammar(tuple[str, ...]):
-    """Phrases (sorted, unique) plus the JSGF and filler words they came with."""
+    """Phrases (sorted, unique) plus the JSGF and filler words they came with.
+
+    `loose` holds the sentences of the allowed intents' loose blocks (loader.LOOSE): not
+    phrases of the grammar, but material for the recogniser's second pass.
+    """
 
     jsgf: str
     filler: tuple[str, ...]
     filler_weight: float = FILLER_WEIGHT
     digest: str
+    loose: tuple[str, ...]
 
-    def __new__(cls, phrases: Iterable[str], jsgf: str, filler: tuple[str, ...]) -> Grammar:
+    def __new__(
+        cls,
+        phrases: Iterable[str],
+        jsgf: str,
+        filler: tuple[str, ...],
+        loose: tuple[str, ...] = (),
+    ) -> Grammar:
         self = super().__new__(cls, phrases)
         self.jsgf = jsgf
         self.filler = filler
+        self.loose = loose
         self.digest = hashlib.sha256(jsgf.encode()).hexdigest()[:16]
         return self
 
@@ -102,14 +114,18 @@ def build_grammar(
 
 @lru_cache(maxsize=64)
 def _cached_grammar(intents: IntentSet, names: frozenset[str], filler: bool) -> Grammar:
-    sentences = sorted({text for name, text in intents.sentences if name in names})
+    allowed = [(n, t) for n, t in intents.sentences if n in names]
+    sentences = sorted({t for n, t in allowed if (n, t) not in intents.loose})
+    loose = tuple(sorted({t for n, t in allowed if (n, t) in intents.loose} - set(sentences)))
     words = intents.filler if filler else ()
-    return Grammar(sentences, _JsgfWriter(intents, names).write(words, sentences), words)
+    jsgf = _JsgfWriter(intents, names).write(words, sentences)
+    return Grammar(sentences, jsgf, words, loose)
 
 
 def vocabulary(grammar: Grammar) -> set[str]:
-    """All words a recogniser needs to know for this grammar."""
-    return {w for phrase in grammar for w in phrase.split()} | set(grammar.filler)
+    """All words a recogniser needs to know for this grammar (its second pass's too)."""
+    phrases = (*grammar, *grammar.loose)
+    return {w for phrase in phrases for w in phrase.split()} | set(grammar.filler)
 
 
 class _JsgfWriter:
@@ -126,6 +142,8 @@ class _JsgfWriter:
                 continue
             alternatives: list[str] = []
             for index, data in enumerate(hassil.intents[name].data):
+                if (data.metadata or {}).get(LOOSE):
+                    continue
                 scope = _Scope(
                     key=f"{name}_{index}" if data.slot_lists or data.expansion_rules else "",
                     lists={**hassil.slot_lists, **data.slot_lists},

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hassil import Intents, sample_intents
+from hassil import Intents
 from hassil.errors import HassilError
 from hassil.parser import ParseError
+from hassil.sample import sample_sentence
 
 from voice_cecert.errors import UserError
 from voice_cecert.intents.normalize import normalize
@@ -30,6 +31,13 @@ DEFAULT_INTENTS = Path(__file__).with_name("cecert.yaml")
 MAX_SENTENCES = 20_000
 
 _OWN_KEYS = ("groups", "always", "filler", "filler_for", "fuzzy_needs")
+
+# A data block with `metadata: {loose: true}` holds loose talk ("I feel cut off from my team"):
+# the matcher and the recogniser's second pass (a phrase language model) know its sentences,
+# the first-pass grammar does not. Every grammar phrase lowers the fit of the others against
+# the phone loop, so long, wordy sentences cost commands there; the second pass can afford
+# them because it runs only on speech the grammar could not place.
+LOOSE = "loose"
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +57,7 @@ class IntentSet:
     sentences: tuple[tuple[str, str], ...]
     filler_for: frozenset[str] = frozenset()
     fuzzy_needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    loose: frozenset[tuple[str, str]] = frozenset()  # (name, sentence) only in loose blocks
 
     @property
     def routines(self) -> frozenset[str]:
@@ -119,7 +128,7 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
         hassil_intents = Intents.from_dict(hassil_dict)
     except (HassilError, ParseError, KeyError, TypeError, ValueError, AssertionError) as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from None
-    sentences = _expand(hassil_intents, fail)
+    sentences, loose = _expand(hassil_intents, fail)
     missing = sorted(set(names) - {name for name, _ in sentences})
     if missing:
         raise fail(f"intent {missing[0]!r} has no sentences")
@@ -134,6 +143,7 @@ def _build(source: str, digest: str, raw: bytes) -> IntentSet:
         sentences=sentences,
         filler_for=filler_for,
         fuzzy_needs=fuzzy_needs,
+        loose=loose,
     )
 
 
@@ -202,19 +212,30 @@ def _filler(value: Any, fail: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalize(value).split()))
 
 
-def _expand(intents: Intents, fail: Any) -> tuple[tuple[str, str], ...]:
-    seen: dict[tuple[str, str], None] = {}
+def _expand(
+    intents: Intents, fail: Any
+) -> tuple[tuple[tuple[str, str], ...], frozenset[tuple[str, str]]]:
+    """Every (intent, sentence), and those that only loose blocks give."""
+    seen: dict[tuple[str, str], bool] = {}  # -> came only from loose blocks
     try:
-        for name, text in sample_intents(intents, language=intents.language):
-            seen[(name, normalize(text))] = None
-            if len(seen) > MAX_SENTENCES:
-                raise fail(
-                    f"templates expand to more than {MAX_SENTENCES} sentences; "
-                    "use fewer optional words or permutations"
-                )
+        for name, intent in intents.intents.items():
+            for data in intent.data:
+                loose = bool((data.metadata or {}).get(LOOSE))
+                lists = {**intents.slot_lists, **data.slot_lists}
+                rules = {**intents.expansion_rules, **data.expansion_rules}
+                for sentence in data.sentences:
+                    for text in sample_sentence(sentence, lists, rules, intents.language):
+                        key = (name, normalize(text))
+                        seen[key] = seen.get(key, True) and loose
+                        if len(seen) > MAX_SENTENCES:
+                            raise fail(
+                                f"templates expand to more than {MAX_SENTENCES} sentences; "
+                                "use fewer optional words or permutations"
+                            )
     except (HassilError, ParseError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise fail(f"template problem: {first}") from None
     except (ValueError, TypeError, KeyError) as exc:
         raise fail(f"{type(exc).__name__}: {exc}") from None
-    return tuple(key for key in seen if key[1])
+    kept = tuple(key for key in seen if key[1])
+    return kept, frozenset(key for key in kept if seen[key])

@@ -13,7 +13,7 @@ telling words with one intent's phrases and little else.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from rapidfuzz.distance import Indel
 
 from voice_cecert.intents.loader import IntentSet, load_intents
 from voice_cecert.intents.normalize import normalize
+from voice_cecert.intents.said_values import DURATION, NUMBER, SECONDS, SaidValues
 from voice_cecert.intents.types import Intent
 from voice_cecert.intents.word_evidence import WordEvidence
 
@@ -56,6 +57,10 @@ SKIP_WORDS = frozenset(
 )
 
 _MAX_ALTERNATIVES = 3
+
+# An answer wrapped in words ("it's about an eight right now") is short; a long sentence with a
+# number in it is talk about something else.
+ANSWER_MAX_WORDS = 8
 
 # Loose sentences under the threshold (see word_evidence.py). Chosen on the development sets
 # typed (scripts/bench_data/commands.yaml and commands_loose.yaml, the out-of-domain ood.yaml
@@ -107,6 +112,7 @@ class Matcher:
         self._filler = frozenset(self.intents.filler)
         self._choices: dict[frozenset[str], tuple[list[str], list[_Candidate]]] = {}
         self._evidence: WordEvidence | None = None
+        self._said = SaidValues(self.intents)
 
     def match(
         self,
@@ -137,13 +143,38 @@ class Matcher:
         norm = normalize(text)
         if not norm:
             return None
+        words = norm.split()
         exact = self._exact(norm, names)
         if exact is not None or not fuzzy:
-            return exact
-        words = norm.split()
+            return None if exact is None else self._with_length(exact, words)
         if self._filler and all(w in self._filler for w in words):
             return None
-        return self._fuzzy(norm, words, names)
+        found = self._fuzzy(norm, words, names)
+        if found is not None:
+            return self._with_length(found, words)
+        return self._answer_said(norm, words, names)
+
+    def _with_length(self, intent: Intent, words: list[str]) -> Intent:
+        """A timed routine found by its shape, with the length said around it (said_values)."""
+        if intent.name not in self._said.timed or SECONDS in intent.slots:
+            return intent
+        seconds = self._said.seconds(words)
+        if seconds is None:
+            return intent
+        return replace(intent, slots={**intent.slots, SECONDS: seconds})
+
+    def _answer_said(self, norm: str, words: list[str], names: frozenset[str]) -> Intent | None:
+        """A length or a number wrapped in other words, where one is an answer the state takes
+        ("only thirty seconds this time", "honestly a ten"); nothing else came close. Only
+        while the dialogue waits for an answer (no routine could start): at idle, "my next
+        appointment is at three" is talk, not a rating."""
+        if len(words) > ANSWER_MAX_WORDS or names & self.intents.routines:
+            return None
+        if DURATION in names and (seconds := self._said.seconds(words)) is not None:
+            return self._intent(DURATION, norm, self.threshold, {SECONDS: seconds}, False, ())
+        if NUMBER in names and (number := self._said.number(words)) is not None:
+            return self._intent(NUMBER, norm, self.threshold, {NUMBER: number}, False, ())
+        return None
 
     # -- exact -----------------------------------------------------------------------------
 
