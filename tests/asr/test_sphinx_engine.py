@@ -435,3 +435,24 @@ def test_second_pass_reads_with_the_grammar_words_only(intents_grammar):
     reader = recognizer._reader
     assert reader is not None and reader.lookup_word("supervision") is not None
     assert reader.lookup_word("zebra") is None and recognizer.decoder.lookup_word("zebra")
+
+
+def test_second_pass_knows_the_loose_sentences_the_grammar_leaves_out(intents_grammar):
+    """Loose talk (the intents file's `metadata: {loose: true}` blocks) is not a phrase of the
+    first-pass grammar, but the second pass's model holds it: "backstory" is a word of loose
+    sentences only, so the second pass can read it and the grammar cannot."""
+    from voice_cecert.intents.matcher import Matcher
+
+    said = "I want to think through the backstory before this call"
+    assert "backstory" in {w for p in intents_grammar.loose for w in p.split()}
+    assert "backstory" not in {w for p in intents_grammar for w in p.split()}
+    recognizer = SphinxRecognizer()
+    recognizer.set_grammar(intents_grammar)
+    heard = _one_each(recognizer, [said, said], voice="flite:slt") + _one_each(
+        recognizer, [said], voice="flite:rms"
+    )
+    assert all("backstory" not in t.text for t in heard)
+    readings = [t.second.text for t in heard if t.second is not None]
+    assert any("backstory" in text for text in readings), heard
+    matched = [Matcher().match(text) for text in readings if "backstory" in text]
+    assert all(m is not None and m.name == "antecedent-narrative" for m in matched), matched

@@ -175,3 +175,36 @@ def test_bad_file_is_one_line_naming_file_and_problem(tmp_path, text, problem):
 def test_missing_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="intents file not found"):
         load_intents(tmp_path / "none.yaml")
+
+
+def test_loose_blocks_feed_the_matcher_but_not_the_grammar(tmp_path):
+    """A data block marked `metadata: {loose: true}` is loose talk: the matcher (and the
+    recogniser's second pass, through Grammar.loose) knows it, the grammar's phrases do not.
+    A sentence a plain block also gives stays a grammar phrase."""
+    from voice_cecert.intents.grammar import build_grammar
+    from voice_cecert.intents.matcher import Matcher
+
+    path = tmp_path / "lights.yaml"
+    path.write_text(
+        "language: en\n"
+        "intents:\n"
+        "  lights-on:\n"
+        "    data:\n"
+        "      - sentences: ['(turn|switch) on the lights', 'lights on']\n"
+        "      - metadata: {loose: true}\n"
+        "        sentences: ['it is (too|so) dark in here', 'lights on']\n"
+        "  lights-off:\n"
+        "    data:\n"
+        "      - sentences: ['(turn|switch) off the lights', 'lights off']\n"
+    )
+    intents = load_intents(path)
+    assert intents.loose == {
+        ("lights-on", "it is too dark in here"),
+        ("lights-on", "it is so dark in here"),
+    }
+    grammar = build_grammar(None, intents)
+    assert "lights on" in grammar and "it is too dark in here" not in grammar
+    assert set(grammar.loose) == {"it is too dark in here", "it is so dark in here"}
+    assert "dark" not in grammar.jsgf
+    got = Matcher(intents).match("it is so dark in here")
+    assert got is not None and got.name == "lights-on" and got.exact
