@@ -66,7 +66,9 @@ def test_unrelated_speech_is_not_understood(matcher):
 def test_allowed_state_sets_grammar_and_matcher(matcher):
     pipeline = SpeechToIntent(make_recognizer("pocketsphinx"), matcher, ["answers", "help"])
     assert set(pipeline.recognizer.grammar) == set(
-        t for n, t in matcher.intents.sentences if n in pipeline.allowed
+        t
+        for n, t in matcher.intents.sentences
+        if n in pipeline.allowed and (n, t) not in matcher.intents.loose
     )
     results = _run(pipeline, ["seven"])
     assert [(r.intent.name, r.intent.slots) for r in results if r.intent] == [

@@ -424,13 +424,15 @@ def test_domain_words_missing_from_the_bundled_dictionary_are_heard(intents_gram
 
 
 def test_second_pass_reads_with_the_grammar_words_only(intents_grammar):
-    """A reading is free text over the grammar's own words; a decoder with the whole CMU
-    dictionary cost about 20 MB per grammar, this one about 1-5 MB."""
+    """A reading is free text over the grammar's own words (its loose sentences' included); a
+    decoder with the whole CMU dictionary cost about 20 MB per grammar, this one about 1-5 MB."""
     recognizer = SphinxRecognizer()
     recognizer.set_grammar(intents_grammar)
     (heard,) = _one_each(recognizer, ["I want to jot down what to bring to supervision"])
     assert not heard.verified and heard.second is not None
-    grammar_words = {w for phrase in intents_grammar for w in phrase.split()}
+    grammar_words = {
+        w for phrase in (*intents_grammar, *intents_grammar.loose) for w in phrase.split()
+    }
     assert set(heard.second.text.split()) <= grammar_words
     reader = recognizer._reader
     assert reader is not None and reader.lookup_word("supervision") is not None
