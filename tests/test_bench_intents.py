@@ -119,6 +119,7 @@ def test_the_earlier_session_is_everyday_talk_in_no_data_set():
         (bench.DATA / "commands_blind.yaml", bench.DATA / "ood_blind.yaml"),
         (bench.DATA / "commands_loose.yaml", bench.DATA / "ood_loose.yaml"),
         (bench.DATA / "commands_blind2.yaml", bench.DATA / "ood_blind2.yaml"),
+        (bench.DATA / "commands_loose2.yaml", bench.DATA / "ood_loose2.yaml"),
     ]:
         texts |= {t.lower() for t, _, _ in bench.load_commands(commands)}
         texts |= {t.lower() for t, _ in bench.load_ood(ood)}

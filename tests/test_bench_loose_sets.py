@@ -45,3 +45,35 @@ def test_loose_sets_repeat_no_phrasing_of_the_other_sets_or_themselves():
         others |= {norm(t) for t, _, _ in bench.load_commands(DATA / commands)}
         others |= {norm(t) for t, _ in bench.load_ood(DATA / ood)}
     assert not set(loose) & others
+
+
+LOOSE2 = bench.load_commands(DATA / "commands_loose2.yaml")
+LOOSE2_OOD = bench.load_ood(DATA / "ood_loose2.yaml")
+
+
+def test_third_development_set_is_plain_and_labelled_with_intents_of_the_file():
+    assert len(LOOSE2) >= 200 and len(LOOSE2_OOD) >= 90
+    names = set(load_intents().names)
+    for text, intent, slots in LOOSE2:
+        assert intent in names, intent
+        assert isinstance(slots, dict) and text.strip() and len(text.split()) <= 14, text
+        assert not re.search(r"\d", text), text
+        for value in slots.values():
+            assert isinstance(value, int | str) and not isinstance(value, bool), text
+    assert {group for _, group in LOOSE2_OOD} == {"general", "clinical", "near_miss"}
+
+
+def test_third_development_set_repeats_no_other_set_or_itself():
+    """Above all not the held-out second blind set: a repeat would carry tuning into it."""
+    loose2 = [norm(t) for t, _, _ in LOOSE2] + [norm(t) for t, _ in LOOSE2_OOD]
+    assert len(loose2) == len(set(loose2))
+    others = set()
+    for commands, ood in (
+        ("commands.yaml", "ood.yaml"),
+        ("commands_loose.yaml", "ood_loose.yaml"),
+        ("commands_blind.yaml", "ood_blind.yaml"),
+        ("commands_blind2.yaml", "ood_blind2.yaml"),
+    ):
+        others |= {norm(t) for t, _, _ in bench.load_commands(DATA / commands)}
+        others |= {norm(t) for t, _ in bench.load_ood(DATA / ood)}
+    assert not set(loose2) & others
