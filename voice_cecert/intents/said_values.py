@@ -82,11 +82,19 @@ class SaidValues:
                     break
         return out
 
+    @cached_property
+    def _unit_words(self) -> frozenset[str]:
+        """Last words of the duration sentences ("minutes", "seconds", "half"): a sentence
+        without one says no length, which spares building `_lengths` for most commands."""
+        return frozenset(t.split()[-1] for n, t in self.intents.sentences if n == DURATION)
+
     def seconds(self, words: list[str]) -> int | None:
         """The length said in `words`, or None when none (or two different ones) were said.
 
         Spans are tried longest first, so "a minute and a half" wins over "a minute".
         """
+        if self._unit_words.isdisjoint(words):
+            return None
         lengths = self._lengths
         for size in range(min(_MAX_SPAN, len(words)), 0, -1):
             found = {
