@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from voice_cecert.intents.loader import load_intents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,16 +27,8 @@ def norm(text: str) -> str:
 
 LOOSE = bench.load_commands(DATA / "commands_loose.yaml")
 LOOSE_OOD = bench.load_ood(DATA / "ood_loose.yaml")
-
-
-def test_loose_sets_are_large_plain_and_labelled_with_intents_of_the_file():
-    assert len(LOOSE) >= 250 and len(LOOSE_OOD) >= 100
-    names = set(load_intents().names)
-    for text, intent, slots in LOOSE:
-        assert intent in names, intent
-        assert isinstance(slots, dict) and text.strip() and len(text.split()) <= 12, text
-        assert not re.search(r"\d", text), text
-    assert {group for _, group in LOOSE_OOD} == {"general", "clinical", "near_miss"}
+LOOSE2 = bench.load_commands(DATA / "commands_loose2.yaml")
+LOOSE2_OOD = bench.load_ood(DATA / "ood_loose2.yaml")
 
 
 def test_loose_sets_repeat_no_phrasing_of_the_other_sets_or_themselves():
@@ -47,20 +41,23 @@ def test_loose_sets_repeat_no_phrasing_of_the_other_sets_or_themselves():
     assert not set(loose) & others
 
 
-LOOSE2 = bench.load_commands(DATA / "commands_loose2.yaml")
-LOOSE2_OOD = bench.load_ood(DATA / "ood_loose2.yaml")
-
-
-def test_third_development_set_is_plain_and_labelled_with_intents_of_the_file():
-    assert len(LOOSE2) >= 200 and len(LOOSE2_OOD) >= 90
+@pytest.mark.parametrize(
+    ("commands", "ood", "sizes", "max_words"),
+    [(LOOSE, LOOSE_OOD, (250, 100), 12), (LOOSE2, LOOSE2_OOD, (200, 90), 14)],
+    ids=["loose", "loose2"],
+)
+def test_loose_sets_are_large_plain_and_labelled_with_intents_of_the_file(
+    commands, ood, sizes, max_words
+):
+    assert len(commands) >= sizes[0] and len(ood) >= sizes[1]
     names = set(load_intents().names)
-    for text, intent, slots in LOOSE2:
+    for text, intent, slots in commands:
         assert intent in names, intent
-        assert isinstance(slots, dict) and text.strip() and len(text.split()) <= 14, text
+        assert isinstance(slots, dict) and text.strip() and len(text.split()) <= max_words, text
         assert not re.search(r"\d", text), text
         for value in slots.values():
             assert isinstance(value, int | str) and not isinstance(value, bool), text
-    assert {group for _, group in LOOSE2_OOD} == {"general", "clinical", "near_miss"}
+    assert {group for _, group in ood} == {"general", "clinical", "near_miss"}
 
 
 def test_third_development_set_repeats_no_other_set_or_itself():

@@ -24,7 +24,7 @@ from rapidfuzz.distance import Indel
 
 from voice_cecert.intents.loader import IntentSet, load_intents
 from voice_cecert.intents.normalize import normalize
-from voice_cecert.intents.said_values import DURATION, NUMBER, SECONDS, SaidValues
+from voice_cecert.intents.said_values import DURATION, NUMBER, SECONDS, SaidValues, slot_value
 from voice_cecert.intents.types import Intent
 from voice_cecert.intents.word_evidence import WordEvidence
 
@@ -93,14 +93,6 @@ def _score(query: str, choice: str, **_: Any) -> float:
     chars = fuzz.ratio(query, choice)
     words = 100.0 * Indel.normalized_similarity(query.split(), choice.split())
     return (chars + words) / 2
-
-
-def _convert(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return value
 
 
 class Matcher:
@@ -187,7 +179,7 @@ class Matcher:
                 continue
             rank = result.text_chunks_matched
             if best is None or rank > best[0]:
-                slots = {k: _convert(e.value) for k, e in result.entities.items()}
+                slots = {k: slot_value(e.value) for k, e in result.entities.items()}
                 best = (rank, name, slots)
         return None if best is None else (best[1], best[2])
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
 from hassil import Intents, recognize_all
 from hassil.expression import Alternative, Expression, ListReference, Permutation, Sequence
@@ -76,7 +77,7 @@ class SaidValues:
             if intent != name:
                 continue
             for result in recognize_all(text, alone, language=hassil.language):
-                value = _as_int(result.entities[slot].value) if slot in result.entities else None
+                value = slot_value(result.entities[slot].value) if slot in result.entities else None
                 if isinstance(value, int):
                     out[text] = value
                     break
@@ -116,7 +117,8 @@ class SaidValues:
         return values[0]
 
 
-def _as_int(value: object) -> object:
+def slot_value(value: Any) -> Any:
+    """hassil gives range values as floats or digit strings; slots carry ints."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.isdigit():
