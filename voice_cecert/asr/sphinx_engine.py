@@ -528,7 +528,8 @@ class SphinxRecognizer(EndpointedRecognizer):
         The model also holds the grammar's loose sentences (GrammarSpec.loose) whose words the
         dictionary knows: loose talk is what this pass is for.
         """
-        known = [p for p in spec.loose if not self.missing_words([p])]
+        unknown = set(self.missing_words(spec.loose))
+        known = [p for p in spec.loose if unknown.isdisjoint(p.split())]
         phrases = [*spec.phrases, *known]
         words = sorted({w for phrase in phrases for w in phrase.split()})
         with TemporaryDirectory(prefix="voice-cecert-") as folder:

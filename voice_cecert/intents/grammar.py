@@ -37,7 +37,7 @@ from hassil.intents import RangeSlotList, SlotList, TextSlotList, WildcardSlotLi
 from hassil.parse_expression import parse_sentence
 from hassil.sample import sample_expression
 
-from voice_cecert.intents.loader import LOOSE, IntentSet, load_intents
+from voice_cecert.intents.loader import IntentSet, is_loose, load_intents
 from voice_cecert.intents.normalize import normalize, number_words
 
 # Template text joining a word to a group without a space ("minute[s]"): JSGF rules work on
@@ -53,7 +53,7 @@ FILLER_WEIGHT = 0.3
 class Grammar(tuple[str, ...]):
     """Phrases (sorted, unique) plus the JSGF and filler words they came with.
 
-    `loose` holds the sentences of the allowed intents' loose blocks (loader.LOOSE): not
+    `loose` holds the sentences of the allowed intents' loose blocks (loader.is_loose): not
     phrases of the grammar, but material for the recogniser's second pass.
     """
 
@@ -142,7 +142,7 @@ class _JsgfWriter:
                 continue
             alternatives: list[str] = []
             for index, data in enumerate(hassil.intents[name].data):
-                if (data.metadata or {}).get(LOOSE):
+                if is_loose(data):
                     continue
                 scope = _Scope(
                     key=f"{name}_{index}" if data.slot_lists or data.expansion_rules else "",

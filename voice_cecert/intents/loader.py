@@ -39,6 +39,12 @@ _OWN_KEYS = ("groups", "always", "filler", "filler_for", "fuzzy_needs")
 # them because it runs only on speech the grammar could not place.
 LOOSE = "loose"
 
+
+def is_loose(data: Any) -> bool:
+    """Whether a hassil intent data block is marked as loose talk."""
+    return bool((data.metadata or {}).get(LOOSE))
+
+
 # libyaml's parser when PyYAML was built with it (the PyPI wheels are): the intents file is
 # about 1,000 lines and the pure-Python parser took 70 ms of every start for it, libyaml 7 ms.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -224,7 +230,7 @@ def _expand(
     try:
         for name, intent in intents.intents.items():
             for data in intent.data:
-                loose = bool((data.metadata or {}).get(LOOSE))
+                loose = is_loose(data)
                 lists = {**intents.slot_lists, **data.slot_lists}
                 rules = {**intents.expansion_rules, **data.expansion_rules}
                 for sentence in data.sentences:
