@@ -132,6 +132,15 @@ def test_a_custom_domain_loads(tmp_path):
         ("intents:\n  on:\n    data:\n      - sentences: [go]\n", "quote it"),
         ("intents:\n  go: {}\n", "intent 'go' needs a 'data' list"),
         ("intents:\n  go:\n    data:\n      - slots: {}\n", "needs a 'sentences' list"),
+        (
+            "intents:\n  go:\n    data:\n      - metadata: 5\n        sentences: [go]\n",
+            "'metadata' must be a mapping",
+        ),
+        (
+            "intents:\n  go:\n    data:\n"
+            "      - metadata: {loose: maybe}\n        sentences: [go]\n",
+            "'loose' in 'metadata' must be true or false",
+        ),
         ("intents:\n  go:\n    data:\n      - sentences: ['(go|run']\n", "go"),
         ("intents:\n  go:\n    data:\n      - sentences: ['go {where}']\n", "where"),
         ("intents:\n  go:\n    data:\n      - sentences: ['go <fast>']\n", "fast"),

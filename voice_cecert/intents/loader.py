@@ -171,6 +171,11 @@ def _check_intent(name: Any, body: Any, fail: Any) -> None:
             raise fail(f"intent {name!r}: every data block needs a 'sentences' list")
         if not all(isinstance(s, str) and s.strip() for s in sentences):
             raise fail(f"intent {name!r}: sentences must be non-empty strings")
+        metadata = block.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise fail(f"intent {name!r}: 'metadata' must be a mapping, like {{{LOOSE}: true}}")
+        if isinstance(metadata, dict) and not isinstance(metadata.get(LOOSE, False), bool):
+            raise fail(f"intent {name!r}: '{LOOSE}' in 'metadata' must be true or false")
 
 
 def _name_list(value: Any, key: str, names: tuple[str, ...], fail: Any) -> frozenset[str]:
